@@ -1,0 +1,46 @@
+/*
+ * The `provisioning` command. It is a client of the public API only: it
+ * includes <provisioning/...> headers and links the shared library like any
+ * other program, so it proves the API is enough to build a real tool.
+ */
+#ifndef PROV_CLI_H
+#define PROV_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit codes, the command's stable contract with scripts. */
+enum cli_exit {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAILURE = 1,
+	CLI_EXIT_USAGE = 2,
+	CLI_EXIT_PARTIAL = 3,
+	CLI_EXIT_CONFLICT = 4,
+	CLI_EXIT_CANCELLED = 130,
+};
+
+/* Options that come before the subcommand and apply to all of them. */
+struct cli_globals {
+	const char **config_files;  /* each --config FILE, in order */
+	int config_count;
+	const char **overrides;     /* each --set key.path=value, in order */
+	int override_count;
+	const char *workspace;      /* --workspace DIR */
+	const char *env_name;       /* --env NAME */
+	bool json;                  /* --json: machine-readable output */
+	bool color;                 /* a terminal, and NO_COLOR unset */
+};
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(const struct cli_globals *globals, int argc, char **argv);
+};
+
+/* Print "provisioning: MESSAGE" on stderr and return CLI_EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print the library's last error on stderr as one line; returns exit_code. */
+int cli_report_error(int exit_code);
+
+#endif
