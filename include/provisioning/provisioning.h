@@ -10,6 +10,7 @@
 #include <provisioning/common.h>
 #include <provisioning/version.h>
 #include <provisioning/error.h>
+#include <provisioning/format.h>
 #include <provisioning/log.h>
 #include <provisioning/process.h>
 

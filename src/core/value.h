@@ -21,6 +21,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Every reader refuses documents nested deeper than this, so recursive walks
+ * over any tree (printing, merging, comparing, freeing) have a bounded depth.
+ */
+#define PROV_DOCUMENT_MAX_DEPTH 256
+
 typedef enum prov_value_type {
 	PROV_VALUE_NULL,
 	PROV_VALUE_BOOL,
