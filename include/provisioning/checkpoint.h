@@ -28,6 +28,7 @@
 #define PROVISIONING_CHECKPOINT_H
 
 #include <provisioning/common.h>
+#include <provisioning/error.h>
 
 PROV_BEGIN_DECLS
 
