@@ -442,11 +442,9 @@ int prov_dirstore_absorb(prov_dirstore *s, const char *workflow_id,
 	size_t bytes;
 	int rc = prov_dirstore_collect(s, workflow_id, true, &set);
 
-	if (rc == PROV_OK)
-		rc = fold_checked(s, workflow_id, &set, lock, &f);
-	if (rc == PROV_OK && f.live)
-		rc = prov_dirstore_write_snapshot(s, workflow_id, f.checkpoint, &bytes);
-	if (rc == PROV_OK) {
+	if (rc == PROV_OK && (rc = fold_checked(s, workflow_id, &set, lock, &f)) == PROV_OK) {
+		if (f.live)
+			rc = prov_dirstore_write_snapshot(s, workflow_id, f.checkpoint, &bytes);
 		*revision = f.revision;
 		*exists = f.checkpoint != NULL;
 		prov_checkpoint_free(f.checkpoint);
