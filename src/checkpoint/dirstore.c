@@ -201,20 +201,18 @@ static int grow(prov_dirstore *s, off_t capacity)
 }
 
 /*
- * Fold every owned workflow's new records into its snapshot and start a new
- * journal cycle. The caller holds the mutex and nothing is in flight. When a
- * snapshot cannot be written the journal grows instead, keeping the records;
- * when the snapshots rewritten outweigh half the journal it grows too, so the
- * cost of compaction per record stays bounded however large workflows get.
+ * Fold the new records of every owned workflow into its snapshot; *rewritten
+ * gets the bytes written. False when some snapshot could not be written.
  */
-static int compact(prov_dirstore *s)
+static bool fold_all(prov_dirstore *s, size_t *rewritten, int *rc)
 {
 	struct record_set own = { 0 };
-	size_t rewritten = 0, bytes;
 	bool folded_all = true;
-	int rc = prov_dirstore_collect_own(s, &own);
+	size_t bytes;
 
-	for (size_t i = 0; rc == PROV_OK && i < s->owned_len; i++) {
+	*rewritten = 0;
+	*rc = prov_dirstore_collect_own(s, &own);
+	for (size_t i = 0; *rc == PROV_OK && i < s->owned_len; i++) {
 		struct owned *o = s->owned[i];
 
 		if (o->revision == o->snapshot_revision)
@@ -223,13 +221,26 @@ static int compact(prov_dirstore *s)
 			prov_log(PROV_LOG_WARNING, "checkpoint", "%s", prov_error_last()->message);
 			folded_all = false;
 		}
-		rewritten += bytes;
+		*rewritten += bytes;
 	}
 	prov_record_set_release(&own);
-	if (rc != PROV_OK)
-		return rc;
-	if (!folded_all)
-		return grow(s, s->journal->capacity * 2);
+	return folded_all && *rc == PROV_OK;
+}
+
+/*
+ * Fold every owned workflow's new records into its snapshot and start a new
+ * journal cycle. The caller holds the mutex and nothing is in flight. When a
+ * snapshot cannot be written the journal grows instead, keeping the records;
+ * when the snapshots rewritten outweigh half the journal it grows too, so the
+ * cost of compaction per record stays bounded however large workflows get.
+ */
+static int compact(prov_dirstore *s)
+{
+	size_t rewritten;
+	int rc;
+
+	if (!fold_all(s, &rewritten, &rc))
+		return rc != PROV_OK ? rc : grow(s, s->journal->capacity * 2);
 	rc = prov_journal_reset(s->journal);
 	if (rc == PROV_OK && (off_t)rewritten > s->journal->capacity / 2)
 		grow(s, s->journal->capacity * 2);
@@ -466,19 +477,16 @@ static void dirstore_close(void *backend)
 {
 	prov_dirstore *s = backend;
 	bool folded_all = true;
+	size_t rewritten;
+	int rc;
 
 	pthread_mutex_lock(&s->mutex);
-	if (s->journal)
+	if (s->journal) {
 		quiesce(s);
-	while (s->owned_len > 0) {
-		struct owned *o = s->owned[s->owned_len - 1];
-
-		if (o->revision != o->snapshot_revision && fold_one(s, o) != PROV_OK) {
-			prov_log(PROV_LOG_WARNING, "checkpoint", "%s", prov_error_last()->message);
-			folded_all = false;
-		}
-		owned_remove(s, o);
+		folded_all = fold_all(s, &rewritten, &rc);
 	}
+	while (s->owned_len > 0)
+		owned_remove(s, s->owned[s->owned_len - 1]);
 	prov_journal_close(s->journal, folded_all);
 	s->journal = NULL;
 	pthread_mutex_unlock(&s->mutex);
