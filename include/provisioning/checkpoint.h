@@ -264,8 +264,11 @@ PROV_API void prov_checkpoint_free(prov_checkpoint *checkpoint);
  */
 PROV_API int prov_checkpoint_from_json(prov_checkpoint **out, const char *json, size_t len);
 
-/** The checkpoint as JSON text (owned). */
+/** The checkpoint as JSON text on one line (owned). */
 PROV_API int prov_checkpoint_to_json(char **out, const prov_checkpoint *checkpoint);
+
+/** The checkpoint as JSON text indented for people, two spaces a level (owned). */
+PROV_API int prov_checkpoint_to_json_pretty(char **out, const prov_checkpoint *checkpoint);
 
 /** Borrowed: valid until the checkpoint changes. */
 PROV_API const char *prov_checkpoint_workflow_id(const prov_checkpoint *checkpoint);

@@ -325,6 +325,16 @@ int prov_checkpoint_to_json(char **out, const prov_checkpoint *checkpoint)
 	return prov_json_text_of(out, checkpoint->root);
 }
 
+int prov_checkpoint_to_json_pretty(char **out, const prov_checkpoint *checkpoint)
+{
+	const char *text = json_object_to_json_string_ext(
+		checkpoint->root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+		JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	*out = text ? prov_strdup(text) : NULL;
+	return *out ? PROV_OK : prov_err_nomem();
+}
+
 /* ------------------------------------------------------------------ */
 /* Members                                                             */
 /* ------------------------------------------------------------------ */

@@ -81,6 +81,9 @@ START_TEST(test_checkpoint_survives_a_json_round_trip)
 	back = parse(first);
 	ck_assert_int_eq(prov_checkpoint_to_json(&second, back), PROV_OK);
 	ck_assert_str_eq(first, second);
+	free(second);
+	ck_assert_int_eq(prov_checkpoint_to_json_pretty(&second, back), PROV_OK);
+	ck_assert_ptr_nonnull(strstr(second, "{\n  \"format_version\": 1,\n  \"workflow_id\": \"wf-1\","));
 	ck_assert_str_eq(prov_checkpoint_workflow_id(back), "wf-1");
 	ck_assert_int_eq(prov_checkpoint_step(back), 1);
 	ck_assert_int_eq(helper_metadata_n(back), 7);
