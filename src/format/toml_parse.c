@@ -37,6 +37,21 @@ static bool take_newline(struct toml_scanner *s)
 	return false;
 }
 
+/* Something that is no value: name it, with a hint for the common mistake. */
+static int not_a_value(struct toml_scanner *s)
+{
+	const char *end = s->p;
+	char buf[16];
+
+	while (end < s->end && end - s->p < 40 && !toml_is((unsigned char)*end, TOML_VALUE_END))
+		end++;
+	if (end == s->p)
+		return toml_error(s, PROV_EPARSE, "expected a value, found %s",
+				  toml_describe_next(s, buf));
+	return toml_error(s, PROV_EPARSE, "invalid value '%.*s'%s", (int)(end - s->p), s->p,
+			  toml_is((unsigned char)*s->p, TOML_BARE_KEY) ? " (strings need quotes)" : "");
+}
+
 static int expected(struct toml_scanner *s, const char *what)
 {
 	char buf[16];
@@ -141,7 +156,7 @@ static int parse_scalar(struct toml_parser *ps, prov_value **out)
 		len = b ? 4 : 5;
 		if ((size_t)(s->end - s->p) < len || memcmp(s->p, b ? "true" : "false", len) != 0 ||
 		    (s->p + len < s->end && !toml_is((unsigned char)s->p[len], TOML_VALUE_END)))
-			return expected(s, "a value");
+			return not_a_value(s);
 		s->p += len;
 		*out = prov_value_bool(b, ps->src, line);
 	} else {
@@ -207,10 +222,13 @@ static int parse_value(struct toml_parser *ps, const toml_place *place, int dept
 			return PROV_ENOMEM;
 		if ((rc = put(ps, place, value)))
 			return rc;
+		/* Headers and dotted keys can reach only the outermost inline tables. */
+		if (*s->p == '{' && !ps->inline_level && (rc = toml_mark_inline(ps, value, s->line)))
+			return rc;
 		return parse_container(ps, value, depth);
 	}
 	if (s->p == s->end || !starts_scalar(*s->p))
-		return expected(s, "a value");
+		return not_a_value(s);
 	if ((rc = parse_scalar(ps, &value)))
 		return rc;
 	return put(ps, place, value);
@@ -290,9 +308,15 @@ static int parse_inline_table(struct toml_parser *ps, prov_value *table, int dep
 
 static int parse_container(struct toml_parser *ps, prov_value *container, int depth)
 {
+	int rc;
+
+	ps->inline_level++;
 	if (prov_value_is(container, PROV_VALUE_ARRAY))
-		return parse_array(ps, container, depth);
-	return parse_inline_table(ps, container, depth);
+		rc = parse_array(ps, container, depth);
+	else
+		rc = parse_inline_table(ps, container, depth);
+	ps->inline_level--;
+	return rc;
 }
 
 static int parse_header(struct toml_parser *ps)
@@ -300,14 +324,21 @@ static int parse_header(struct toml_parser *ps)
 	struct toml_scanner *s = &ps->s;
 	uint32_t line = s->line;
 	bool array_of_tables = s->end - s->p >= 2 && s->p[1] == '[';
+	const char *name;
 	int rc;
 
 	s->p += array_of_tables ? 2 : 1;
+	skip_blanks(s);
+	name = s->p;
 	if ((rc = parse_key(ps)))
 		return rc;
 	if (s->p == s->end || *s->p != ']' ||
 	    (array_of_tables && (s->end - s->p < 2 || s->p[1] != ']')))
 		return expected(s, array_of_tables ? "']]' closing the header" : "']' closing the header");
+	ps->section = name;
+	ps->section_len = (int)(s->p - name);
+	while (ps->section_len && (name[ps->section_len - 1] == ' ' || name[ps->section_len - 1] == '\t'))
+		ps->section_len--;
 	s->p += array_of_tables ? 2 : 1;
 	return toml_open_section(ps, array_of_tables, line);
 }

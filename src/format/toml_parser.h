@@ -9,17 +9,18 @@
 #include "format/toml_scan.h"
 
 /*
- * What a header or a dotted key may do with a table or array it meets. Only
- * containers created by headers and dotted keys are recorded; everything
- * else (inline tables, arrays written as values, and all they hold) is
- * sealed: nothing may be added to it after its closing bracket.
+ * What a header or a dotted key may do with a table or array it meets (see
+ * toml_tables.c). Most tables need no entry: a table not in the set was
+ * defined by a [header] or is an element of an [[array]] (or, inside an
+ * inline value, is an inline table), and an array not in the set is an
+ * array value.
  */
 enum toml_open_state {
-	TOML_SEALED = 0,
-	TOML_IMPLICIT,       /* created on the way to a [header]; a header may still define it */
-	TOML_DEFINED,        /* defined by a [header], or an element of an [[array]] */
-	TOML_DOTTED,         /* created by dotted keys; headers may only add sub-tables */
-	TOML_ARRAY_OF_TABLES,/* created by [[header]]; headers extend its last element */
+	TOML_IMPLICIT = 1,    /* created on the way to a [header]; a header may still define it */
+	TOML_DEFINED,         /* an implicit table that got its [header] */
+	TOML_DOTTED,          /* created by dotted keys; headers may only add sub-tables */
+	TOML_INLINE,          /* an inline table, complete at its closing brace */
+	TOML_ARRAY_OF_TABLES, /* created by [[header]]; headers extend its last element */
 };
 
 struct toml_open_entry {
@@ -28,7 +29,7 @@ struct toml_open_entry {
 	uint8_t state;
 };
 
-/* An open-addressing set of the containers that are not sealed. */
+/* An open-addressing set of the containers with a state of their own. */
 struct toml_open_set {
 	struct toml_open_entry *slots;
 	size_t cap;
@@ -48,6 +49,9 @@ struct toml_parser {
 	prov_value *root;
 	prov_value *table; /* the current [section], which receives key/values */
 	int table_depth;   /* containers from the root to it, both included */
+	const char *section; /* its header's key as written, for errors */
+	int section_len;     /* 0 at the top of the document */
+	int inline_level;    /* > 0 inside an array or inline table value */
 	struct toml_open_set open;
 	prov_strbuf keys;  /* decoded quoted keys of the current key */
 	size_t nparts;
@@ -66,6 +70,9 @@ const char *toml_key_display(const struct toml_parser *ps, size_t upto, char *bu
  * *depth is the section's depth on entry and the target's on return.
  */
 int toml_dotted_target(struct toml_parser *ps, prov_value **table, int *depth);
+
+/* Record that table is an inline table given as a value in a section. */
+int toml_mark_inline(struct toml_parser *ps, const prov_value *table, uint32_t line);
 
 /* Handle a [header] or [[header]] whose key is in ps->parts: the new section. */
 int toml_open_section(struct toml_parser *ps, bool array_of_tables, uint32_t header_line);

@@ -12,7 +12,9 @@
  *   added to them or to anything inside them.
  *
  * The tree has no room for these states, so they live in a set keyed by node
- * address, holding only the containers that may still grow.
+ * address. Only the states a table does not have by default are stored
+ * (implicit, dotted and inline tables, arrays of tables): the tables of
+ * [headers] and [[arrays]], the bulk of a config, cost no entry.
  */
 #include "format/toml_parser.h"
 #include "core/mem.h"
@@ -64,13 +66,35 @@ static int set_state(struct toml_open_set *set, const prov_value *node,
 	return PROV_OK;
 }
 
-static const struct toml_open_entry *get_state(const struct toml_open_set *set,
-					       const prov_value *node)
-{
-	static const struct toml_open_entry sealed = { NULL, 0, TOML_SEALED };
-	const struct toml_open_entry *entry = set->cap ? find_slot(set, node) : NULL;
+/* A container's effective state, including the defaults no entry records. */
+enum effective_state {
+	STATE_IMPLICIT = TOML_IMPLICIT,
+	STATE_DEFINED = TOML_DEFINED,
+	STATE_DOTTED = TOML_DOTTED,
+	STATE_INLINE = TOML_INLINE,
+	STATE_ARRAY_OF_TABLES = TOML_ARRAY_OF_TABLES,
+	STATE_ARRAY_VALUE,
+	STATE_SCALAR,
+};
 
-	return entry && entry->node ? entry : &sealed;
+static enum effective_state state_of(const struct toml_parser *ps, const prov_value *node,
+				     uint32_t *line)
+{
+	const struct toml_open_entry *entry = ps->open.cap ? find_slot(&ps->open, node) : NULL;
+
+	*line = prov_value_line(node);
+	if (entry && entry->node) {
+		*line = entry->line;
+		return (enum effective_state)entry->state;
+	}
+	if (prov_value_is(node, PROV_VALUE_TABLE))
+		return ps->inline_level ? STATE_INLINE : STATE_DEFINED;
+	return prov_value_is(node, PROV_VALUE_ARRAY) ? STATE_ARRAY_VALUE : STATE_SCALAR;
+}
+
+int toml_mark_inline(struct toml_parser *ps, const prov_value *table, uint32_t line)
+{
+	return set_state(&ps->open, table, TOML_INLINE, line);
 }
 
 void toml_open_set_free(struct toml_open_set *set)
@@ -113,13 +137,21 @@ const char *toml_key_display(const struct toml_parser *ps, size_t upto, char *bu
 /* What node is, with its article, for errors. */
 static const char *describe(const struct toml_parser *ps, const prov_value *node)
 {
-	enum toml_open_state state = (enum toml_open_state)get_state(&ps->open, node)->state;
+	uint32_t line;
 
+	switch (state_of(ps, node, &line)) {
+	case STATE_INLINE:
+		return "an inline table";
+	case STATE_ARRAY_OF_TABLES:
+		return "an array of tables";
+	case STATE_ARRAY_VALUE:
+		return "an array value";
+	case STATE_SCALAR:
+		break;
+	default:
+		return "a table";
+	}
 	switch (prov_value_type_of(node)) {
-	case PROV_VALUE_TABLE:
-		return state == TOML_SEALED ? "an inline table" : "a table";
-	case PROV_VALUE_ARRAY:
-		return state == TOML_ARRAY_OF_TABLES ? "an array of tables" : "an array value";
 	case PROV_VALUE_INT:
 		return "an integer";
 	case PROV_VALUE_DOUBLE:
@@ -144,7 +176,7 @@ static int conflict(struct toml_parser *ps, size_t i, const prov_value *node, co
 			  (unsigned)prov_value_line(node));
 }
 
-/* A new table under key part i of parent, in the given state. */
+/* A new table under key part i of parent; state 0 records none. */
 static int add_table(struct toml_parser *ps, prov_value *parent, size_t i,
 		     enum toml_open_state state, prov_value **out)
 {
@@ -156,7 +188,7 @@ static int add_table(struct toml_parser *ps, prov_value *parent, size_t i,
 	if (prov_table_add(parent, part->ptr, part->len, part->line, table))
 		return PROV_ENOMEM; /* the key was looked up first: only ENOMEM remains */
 	*out = table;
-	return set_state(&ps->open, table, state, part->line);
+	return state ? set_state(&ps->open, table, state, part->line) : PROV_OK;
 }
 
 int toml_dotted_target(struct toml_parser *ps, prov_value **table, int *depth)
@@ -164,7 +196,8 @@ int toml_dotted_target(struct toml_parser *ps, prov_value **table, int *depth)
 	for (size_t i = 0; i + 1 < ps->nparts; i++) {
 		const struct toml_key_part *part = &ps->parts[i];
 		prov_value *child = prov_table_get(*table, part->ptr, part->len);
-		const struct toml_open_entry *entry;
+		enum effective_state state;
+		uint32_t line;
 		char key[160];
 		int rc;
 
@@ -175,16 +208,17 @@ int toml_dotted_target(struct toml_parser *ps, prov_value **table, int *depth)
 				return rc;
 			continue;
 		}
-		entry = get_state(&ps->open, child);
-		if (!prov_value_is(child, PROV_VALUE_TABLE) || entry->state == TOML_SEALED)
-			return conflict(ps, i, child, "cannot add keys to");
-		if (entry->state == TOML_DEFINED) {
+		state = state_of(ps, child, &line);
+		if (state == STATE_DEFINED) {
+			/* Only at a section's level: inline values hold no headers. */
 			ps->s.line = part->line;
 			return toml_error(&ps->s, PROV_EPARSE,
-					  "dotted key cannot add to table [%s] defined at line %u",
-					  toml_key_display(ps, i, key, sizeof(key)),
-					  (unsigned)entry->line);
+					  "dotted key cannot add to table [%.*s%s%s], defined at line %u",
+					  ps->section_len, ps->section, ps->section_len ? "." : "",
+					  toml_key_display(ps, i, key, sizeof(key)), (unsigned)line);
 		}
+		if (state != STATE_DOTTED && state != STATE_IMPLICIT)
+			return conflict(ps, i, child, "cannot add keys to");
 		*table = child;
 	}
 	return PROV_OK;
@@ -194,21 +228,22 @@ int toml_dotted_target(struct toml_parser *ps, prov_value **table, int *depth)
 static int header_step(struct toml_parser *ps, size_t i, prov_value **table, int *depth)
 {
 	prov_value *child = prov_table_get(*table, ps->parts[i].ptr, ps->parts[i].len);
-	enum toml_open_state state;
+	enum effective_state state;
+	uint32_t line;
 
 	if (!child) {
 		if (++*depth > PROV_DOCUMENT_MAX_DEPTH)
 			return toml_too_deep(ps);
 		return add_table(ps, *table, i, TOML_IMPLICIT, table);
 	}
-	state = (enum toml_open_state)get_state(&ps->open, child)->state;
-	if (state == TOML_ARRAY_OF_TABLES) {
+	state = state_of(ps, child, &line);
+	if (state == STATE_ARRAY_OF_TABLES) {
 		if ((*depth += 2) > PROV_DOCUMENT_MAX_DEPTH)
 			return toml_too_deep(ps);
 		*table = prov_array_at(child, prov_array_len(child) - 1);
 		return PROV_OK;
 	}
-	if (!prov_value_is(child, PROV_VALUE_TABLE) || state == TOML_SEALED)
+	if (state != STATE_IMPLICIT && state != STATE_DEFINED && state != STATE_DOTTED)
 		return conflict(ps, i, child, "cannot add a table to");
 	if (++*depth > PROV_DOCUMENT_MAX_DEPTH)
 		return toml_too_deep(ps);
@@ -218,36 +253,37 @@ static int header_step(struct toml_parser *ps, size_t i, prov_value **table, int
 
 /* [header]: define the table named by the last key part. */
 static int define_table(struct toml_parser *ps, prov_value *parent, int depth,
-			uint32_t line)
+			uint32_t header_line)
 {
 	size_t last = ps->nparts - 1;
 	prov_value *table = prov_table_get(parent, ps->parts[last].ptr, ps->parts[last].len);
-	const struct toml_open_entry *entry;
+	enum effective_state state;
+	uint32_t line;
 	char key[160];
 
 	ps->table_depth = depth + 1;
 	if (ps->table_depth > PROV_DOCUMENT_MAX_DEPTH)
 		return toml_too_deep(ps);
 	if (!table)
-		return add_table(ps, parent, last, TOML_DEFINED, &ps->table);
-	entry = get_state(&ps->open, table);
-	if (entry->state == TOML_IMPLICIT && prov_value_is(table, PROV_VALUE_TABLE)) {
+		return add_table(ps, parent, last, 0, &ps->table);
+	state = state_of(ps, table, &line);
+	if (state == STATE_IMPLICIT) {
 		ps->table = table;
-		return set_state(&ps->open, table, TOML_DEFINED, line);
+		return set_state(&ps->open, table, TOML_DEFINED, header_line);
 	}
-	ps->s.line = line;
+	ps->s.line = header_line;
 	toml_key_display(ps, last, key, sizeof(key));
-	if (entry->state == TOML_DEFINED)
+	if (state == STATE_DEFINED)
 		return toml_error(&ps->s, PROV_EPARSE, "table [%s] is defined twice (first at line %u)",
-				  key, (unsigned)entry->line);
-	if (entry->state == TOML_DOTTED)
+				  key, (unsigned)line);
+	if (state == STATE_DOTTED)
 		return toml_error(&ps->s, PROV_EPARSE,
 				  "table [%s] is already defined by dotted keys at line %u", key,
-				  (unsigned)entry->line);
-	if (entry->state == TOML_ARRAY_OF_TABLES)
+				  (unsigned)line);
+	if (state == STATE_ARRAY_OF_TABLES)
 		return toml_error(&ps->s, PROV_EPARSE,
 				  "[%s] is an array of tables (line %u): write [[%s]]", key,
-				  (unsigned)entry->line, key);
+				  (unsigned)line, key);
 	return conflict(ps, last, table, "cannot define a table at");
 }
 
@@ -258,6 +294,7 @@ static int append_table(struct toml_parser *ps, prov_value *parent, int depth, u
 	const struct toml_key_part *part = &ps->parts[last];
 	prov_value *array = prov_table_get(parent, part->ptr, part->len);
 	prov_value *table;
+	uint32_t array_line;
 
 	ps->table_depth = depth + 2;
 	if (ps->table_depth > PROV_DOCUMENT_MAX_DEPTH)
@@ -268,13 +305,14 @@ static int append_table(struct toml_parser *ps, prov_value *parent, int depth, u
 		if (prov_table_add(parent, part->ptr, part->len, part->line, array) ||
 		    set_state(&ps->open, array, TOML_ARRAY_OF_TABLES, line))
 			return PROV_ENOMEM;
-	} else if (get_state(&ps->open, array)->state != TOML_ARRAY_OF_TABLES) {
+	} else if (state_of(ps, array, &array_line) != STATE_ARRAY_OF_TABLES) {
 		return conflict(ps, last, array, "cannot append a [[table]] to");
 	}
+	/* The new element needs no entry: headers reach it through the array. */
 	if (!(table = prov_value_table(ps->src, line)) || prov_array_push(array, table))
 		return PROV_ENOMEM;
 	ps->table = table;
-	return set_state(&ps->open, table, TOML_DEFINED, line);
+	return PROV_OK;
 }
 
 int toml_open_section(struct toml_parser *ps, bool array_of_tables, uint32_t header_line)
