@@ -28,8 +28,10 @@ struct printer {
 
 static int fail(struct printer *pr, int code, const char *what)
 {
-	return prov_err_set(code, PROV_ERRCAT_DOCUMENT, "%s at key '%s'", what,
-			    prov_strbuf_cstr(&pr->path));
+	prov_err_set(code, PROV_ERRCAT_DOCUMENT, "%s at key '%s'", what,
+		     prov_strbuf_cstr(&pr->path));
+	prov_err_context(PROV_ERR_KEY, prov_strbuf_cstr(&pr->path));
+	return code;
 }
 
 /* Extend the error path by a key or an index; returns the length to go back to. */
