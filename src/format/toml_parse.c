@@ -179,16 +179,13 @@ static bool starts_scalar(char c)
 	       c == 'i' || c == 'n' || (c >= '0' && c <= '9');
 }
 
-/*
- * The value at p. A container is created empty and handed to place() at
- * once (so it sits in the tree before its contents are read), then filled.
- */
-typedef struct {
+/* Where a value goes: under a key of a table, or at the end of an array. */
+struct toml_place {
 	prov_value *parent;
 	const struct toml_key_part *key; /* NULL: push onto the parent array */
-} toml_place;
+};
 
-static int put(struct toml_parser *ps, const toml_place *place, prov_value *value)
+static int put(struct toml_parser *ps, const struct toml_place *place, prov_value *value)
 {
 	char key[160];
 	long pos;
@@ -207,7 +204,11 @@ static int put(struct toml_parser *ps, const toml_place *place, prov_value *valu
 			  (unsigned)prov_table_key_line_at(place->parent, (size_t)pos));
 }
 
-static int parse_value(struct toml_parser *ps, const toml_place *place, int depth)
+/*
+ * The value at p. A container is created empty and put in its place at once
+ * (before the key or array is reused by nested values), then filled.
+ */
+static int parse_value(struct toml_parser *ps, const struct toml_place *place, int depth)
 {
 	struct toml_scanner *s = &ps->s;
 	prov_value *value = NULL;
@@ -238,7 +239,7 @@ static int parse_value(struct toml_parser *ps, const toml_place *place, int dept
 static int parse_keyval(struct toml_parser *ps, prov_value *table, int depth)
 {
 	struct toml_scanner *s = &ps->s;
-	toml_place place;
+	struct toml_place place;
 	int rc;
 
 	if ((rc = parse_key(ps)))
@@ -257,7 +258,7 @@ static int parse_keyval(struct toml_parser *ps, prov_value *table, int depth)
 static int parse_array(struct toml_parser *ps, prov_value *array, int depth)
 {
 	struct toml_scanner *s = &ps->s;
-	toml_place place = { array, NULL };
+	struct toml_place place = { array, NULL };
 	uint32_t opened = s->line;
 	int rc;
 

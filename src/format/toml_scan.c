@@ -319,9 +319,11 @@ static int scan_multiline_body(struct toml_scanner *s, char quote, const char **
 			const char *content_end = p;
 			if ((rc = at_closing_quotes(s, p, quote, &content_end)) < 0)
 				return rc;
-			p = rc ? content_end : p + 1;
-			if (rc)
+			if (rc) {
+				p = content_end;
 				break;
+			}
+			p++;
 		} else if (*p == '\n') {
 			s->line++;
 			p++;
