@@ -1,0 +1,137 @@
+/*
+ * The graph behind <provisioning/dag.h>, shared by the files of src/dag.
+ *
+ * Nodes live in one array in insertion order; their ids are copied into an
+ * arena and found through an open-addressing table. Each node keeps the head
+ * of a singly linked list of its dependents (edges live in one array), so
+ * adding a dependency is an append and nothing has to be rebuilt before a
+ * run. While every dependency points to an earlier node, insertion order is
+ * a topological order and the graph cannot have a cycle: the common case
+ * needs no check at all.
+ */
+#ifndef PROV_DAG_GRAPH_H
+#define PROV_DAG_GRAPH_H
+
+#include <provisioning/dag.h>
+
+#include "core/err.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DAG_NO_NODE UINT32_MAX
+#define DAG_NO_EDGE UINT32_MAX
+/* Edges pack the dependent's index with the dependency type in two bits. */
+#define DAG_MAX_NODES (UINT32_C(1) << 30)
+#define DAG_EDGE_TYPE_BITS 2
+/* A run counts a node's unfinished dependencies in 31 bits. */
+#define DAG_MAX_DEPENDENCIES ((UINT32_C(1) << 31) - 2)
+
+struct dag_retry {
+	unsigned int max_attempts;
+	int backoff;
+	int64_t initial_delay_ms;
+	int64_t max_delay_ms;
+	bool jitter;
+};
+
+/* A node's own settings; "inherit" values defer to the run's options. */
+struct dag_policy {
+	bool has_retry;
+	struct dag_retry retry;
+	int64_t timeout_ms;   /* 0: the run's; < 0: none */
+	int on_failure;       /* PROV_DAG_ON_FAILURE_DEFAULT: the run's */
+};
+
+struct dag_node {
+	const char *id;             /* NUL-terminated, in the arena */
+	uint32_t id_len;
+	uint32_t hash;
+	prov_dag_task_fn task;
+	void *userdata;
+	struct dag_policy *policy;  /* NULL: the run's settings */
+	uint32_t first_dependent;   /* head of the dependents list, DAG_NO_EDGE */
+	uint32_t dependency_count;  /* edges into this node (duplicates counted) */
+	bool precompleted;
+};
+
+struct dag_edge {
+	uint32_t dependent;         /* index << DAG_EDGE_TYPE_BITS | type */
+	uint32_t next;              /* the dependency's next dependent edge */
+};
+
+/* An optional dependency on an id no node has yet. */
+struct dag_deferred {
+	uint32_t node;
+	const char *depends_on;     /* in the arena */
+};
+
+struct dag_arena_block;
+
+struct dag_id_table {
+	uint64_t *slots;            /* hash << 32 | (index + 1); 0 is empty */
+	uint32_t mask;
+};
+
+/* What the last run left for each node. */
+struct dag_result {
+	uint8_t state;
+	uint32_t attempts;
+	int64_t started_ns;
+	int64_t duration_ns;
+	int error_code;             /* what the task returned */
+	prov_err_saved *error;      /* what it recorded, NULL when it did not fail */
+};
+
+struct prov_dag {
+	struct dag_node *nodes;
+	uint32_t node_count, node_cap;
+	struct dag_edge *edges;
+	uint32_t edge_count, edge_cap;
+	struct dag_deferred *deferred;
+	uint32_t deferred_count, deferred_cap;
+	uint32_t forward_edges;     /* edges to a node added later than the dependent */
+	uint32_t last_node;         /* the node last added or given dependencies */
+	bool verified_acyclic;      /* a check passed and no edge came since */
+	struct dag_id_table ids;
+	struct dag_arena_block *arena;
+	struct dag_result *results; /* node_count entries after a run, else NULL */
+	uint32_t result_count;
+	/* Cancellation reaches a run through these, from any thread. */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	atomic_int cancel_requested;
+	atomic_int running;
+};
+
+static inline uint32_t dag_edge_dependent(uint32_t packed)
+{
+	return packed >> DAG_EDGE_TYPE_BITS;
+}
+
+static inline int dag_edge_type(uint32_t packed)
+{
+	return (int)(packed & ((1u << DAG_EDGE_TYPE_BITS) - 1));
+}
+
+/* Index of the node called id (len bytes), or DAG_NO_NODE. */
+uint32_t dag_lookup(const prov_dag *dag, const char *id, size_t len);
+
+/* Turn optional dependencies on ids that now exist into edges. */
+int dag_resolve_deferred(prov_dag *dag);
+
+/* Check for cycles unless known acyclic; PROV_ECYCLE names one. */
+int dag_check_acyclic(prov_dag *dag);
+
+/* Copy a caller's retry policy, checking it; id names the node (NULL: the run). */
+int dag_copy_retry(struct dag_retry *dst, const prov_dag_retry_policy *src, const char *id);
+
+/* Forget the last run's report. */
+void dag_free_results(prov_dag *dag);
+
+/* Record the error about an unknown node id. */
+int dag_err_unknown(const char *id);
+
+#endif
