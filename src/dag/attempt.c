@@ -10,6 +10,14 @@
 /* Delays stay far from overflowing when turned into nanoseconds. */
 #define MAX_DELAY_MS (INT64_MAX / NS_PER_MS / 4)
 
+/* A time ms from now, pinned at the end of time rather than overflowing. */
+static int64_t later_ns(int64_t now_ns, int64_t ms)
+{
+	if (ms > (INT64_MAX - now_ns) / NS_PER_MS)
+		return INT64_MAX;
+	return now_ns + ms * NS_PER_MS;
+}
+
 /* A node's retry policy, timeout and failure policy, run defaults applied. */
 struct settings {
 	const struct dag_retry *retry;
@@ -160,7 +168,7 @@ static void after_failure(struct dag_worker *w, prov_dag_context *ctx, const str
 			ex->on_retry(ctx, ex->userdata);
 			w->now_fresh = false;
 		}
-		dag_exec_delay(w, ctx->node, dag_worker_now(w) + ctx->retry_delay_ms * NS_PER_MS);
+		dag_exec_delay(w, ctx->node, later_ns(dag_worker_now(w), ctx->retry_delay_ms));
 		return;
 	}
 	finish(w, ctx, rc == PROV_ECANCELLED ? PROV_DAG_CANCELLED : PROV_DAG_FAILED, s->on_failure);
@@ -185,7 +193,7 @@ static void attempt(struct dag_worker *w, prov_dag_context *ctx)
 		}
 	}
 	if (s.timeout_ms)
-		ctx->deadline_ns = dag_worker_now(w) + s.timeout_ms * NS_PER_MS;
+		ctx->deadline_ns = later_ns(dag_worker_now(w), s.timeout_ms);
 	if (n->task) {
 		prov_error_clear();
 		rc = n->task(ctx, n->userdata);

@@ -63,7 +63,7 @@ static int copy_options(struct dag_exec *ex, const prov_dag_run_options *options
 /* A fresh report: every node pending, or completed when marked so. */
 static int reset_results(prov_dag *dag)
 {
-	if (dag->result_count != dag->node_count) {
+	if (!dag->results || dag->result_count != dag->node_count) {
 		dag_free_results(dag);
 		dag->results = prov_calloc(dag->node_count ? dag->node_count : 1,
 					   sizeof(*dag->results));
