@@ -107,11 +107,12 @@ static void note_failure(struct dag_exec *ex, uint32_t node, int on_failure)
 static void release_dependents(struct dag_worker *w, uint32_t node, bool completed)
 {
 	struct dag_exec *ex = w->ex;
-	const struct dag_edge *edges = ex->dag->edges;
+	const uint32_t *dependents = ex->dag->dependents;
+	uint32_t end = ex->dag->dependents_at[node + 1];
 
-	for (uint32_t e = ex->dag->nodes[node].first_dependent; e != DAG_NO_EDGE; e = edges[e].next) {
-		uint32_t d = dag_edge_dependent(edges[e].dependent);
-		bool block = !completed && dag_edge_type(edges[e].dependent) == PROV_DAG_HARD;
+	for (uint32_t k = ex->dag->dependents_at[node]; k < end; k++) {
+		uint32_t d = dag_edge_dependent(dependents[k]);
+		bool block = !completed && dag_edge_type(dependents[k]) == PROV_DAG_HARD;
 		_Atomic uint32_t *waiting = &ex->waiting[d];
 		uint32_t left;
 

@@ -47,8 +47,8 @@ static void put_nodes(prov_strbuf *b, const prov_dag *dag)
 }
 
 /*
- * One arrow per pair, in the order the dependencies were added (lists keep
- * the newest first), the strongest type winning when a pair was added twice.
+ * One arrow per pair, in the order the dependencies were added, the
+ * strongest type winning when a pair was added twice.
  * type_of[d] is per-dependent scratch, reset after each node.
  */
 static void put_edges_of(prov_strbuf *b, const prov_dag *dag, uint32_t u, uint32_t *list,
@@ -57,17 +57,17 @@ static void put_edges_of(prov_strbuf *b, const prov_dag *dag, uint32_t u, uint32
 	static const char *const styles[] = { "", " [style=dashed]", " [style=dotted]" };
 	uint32_t count = 0;
 
-	for (uint32_t e = dag->nodes[u].first_dependent; e != DAG_NO_EDGE; e = dag->edges[e].next) {
-		uint32_t d = dag_edge_dependent(dag->edges[e].dependent);
-		uint8_t type = (uint8_t)dag_edge_type(dag->edges[e].dependent);
+	for (uint32_t k = dag->dependents_at[u]; k < dag->dependents_at[u + 1]; k++) {
+		uint32_t d = dag_edge_dependent(dag->dependents[k]);
+		uint8_t type = (uint8_t)dag_edge_type(dag->dependents[k]);
 
 		if (type_of[d] == 0xff)
 			list[count++] = d;
 		if (type_of[d] == 0xff || type < type_of[d])
 			type_of[d] = type;
 	}
-	while (count-- > 0) {
-		uint32_t d = list[count];
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t d = list[i];
 
 		prov_strbuf_puts(b, "  ");
 		put_quoted(b, dag->nodes[u].id);
@@ -89,7 +89,7 @@ int prov_dag_to_dot(char **out, prov_dag *dag)
 	if (!out || !dag)
 		return prov_err_set(PROV_EINVAL, PROV_ERRCAT_INVALID_ARGUMENT, "to dot: out or graph is NULL");
 	*out = NULL;
-	if ((rc = dag_resolve_deferred(dag)))
+	if ((rc = dag_resolve_deferred(dag)) || (rc = dag_index(dag)))
 		return rc;
 	list = prov_malloc(((size_t)dag->node_count + 1) * sizeof(*list));
 	type_of = prov_malloc((size_t)dag->node_count + 1);

@@ -189,6 +189,31 @@ static int refuse_while_running(const prov_dag *dag, const char *what)
 			    "cannot %s while the graph runs", what);
 }
 
+int dag_index(prov_dag *dag)
+{
+	uint32_t *at, *dependents, start = 0;
+
+	if (dag->indexed)
+		return PROV_OK;
+	free(dag->dependents_at);
+	free(dag->dependents);
+	dag->dependents_at = at = prov_malloc(((size_t)dag->node_count + 1) * sizeof(*at));
+	dag->dependents = dependents = prov_malloc(((size_t)dag->edge_count + 1) * sizeof(*dependents));
+	if (!at || !dependents)
+		return PROV_ENOMEM;
+	/* at[i + 1] starts as where node i's dependents begin and is moved
+	 * along as they are placed, ending where node i + 1's begin. */
+	at[0] = 0;
+	for (uint32_t i = 0; i < dag->node_count; i++) {
+		at[i + 1] = start;
+		start += dag->nodes[i].dependent_count;
+	}
+	for (uint32_t e = 0; e < dag->edge_count; e++)
+		dependents[at[dag->edges[e].depends_on + 1]++] = dag->edges[e].dependent;
+	dag->indexed = true;
+	return PROV_OK;
+}
+
 int prov_dag_new(prov_dag **out)
 {
 	prov_dag *dag;
@@ -235,6 +260,8 @@ void prov_dag_free(prov_dag *dag)
 	dag_free_results(dag);
 	free(dag->nodes);
 	free(dag->edges);
+	free(dag->dependents_at);
+	free(dag->dependents);
 	free(dag->deferred);
 	free(dag->ids.slots);
 	arena_free(dag->arena);
@@ -297,11 +324,12 @@ int prov_dag_add_node(prov_dag *dag, const char *id, prov_dag_task_fn task, void
 	n->task = task;
 	n->userdata = userdata;
 	n->policy = NULL;
-	n->first_dependent = DAG_NO_EDGE;
+	n->dependent_count = 0;
 	n->dependency_count = 0;
 	n->precompleted = false;
 	table_put(&dag->ids, hash, dag->node_count);
 	dag->last_node = dag->node_count++;
+	dag->indexed = false;
 	return PROV_OK;
 }
 
@@ -310,19 +338,21 @@ static int add_edge(prov_dag *dag, uint32_t node, uint32_t depends_on, int type)
 	struct dag_edge *e;
 	int rc;
 
-	if (dag->edge_count == DAG_NO_EDGE ||
+	if (dag->edge_count == UINT32_MAX ||
 	    dag->nodes[node].dependency_count == DAG_MAX_DEPENDENCIES)
 		return prov_err_set(PROV_ERANGE, PROV_ERRCAT_INVALID_ARGUMENT, "too many dependencies");
 	if ((rc = grow_array(&dag->edges, dag->edge_count, &dag->edge_cap, sizeof(*e))))
 		return rc;
 	e = &dag->edges[dag->edge_count];
 	e->dependent = node << DAG_EDGE_TYPE_BITS | (uint32_t)type;
-	e->next = dag->nodes[depends_on].first_dependent;
-	dag->nodes[depends_on].first_dependent = dag->edge_count++;
+	e->depends_on = depends_on;
+	dag->edge_count++;
+	dag->nodes[depends_on].dependent_count++;
 	dag->nodes[node].dependency_count++;
 	if (depends_on > node)
 		dag->forward_edges++;
 	dag->verified_acyclic = false;
+	dag->indexed = false;
 	return PROV_OK;
 }
 

@@ -2,12 +2,13 @@
  * The graph behind <provisioning/dag.h>, shared by the files of src/dag.
  *
  * Nodes live in one array in insertion order; their ids are copied into an
- * arena and found through an open-addressing table. Each node keeps the head
- * of a singly linked list of its dependents (edges live in one array), so
- * adding a dependency is an append and nothing has to be rebuilt before a
- * run. While every dependency points to an earlier node, insertion order is
- * a topological order and the graph cannot have a cycle: the common case
- * needs no check at all.
+ * arena and found through an open-addressing table. Adding a dependency
+ * appends to one edge array; before a walk over the graph the edges are
+ * grouped by the node they depend on (one counting sort, kept until the
+ * graph changes), so a walk reads each node's dependents from consecutive
+ * memory instead of chasing pointers. While every dependency points to an
+ * earlier node, insertion order is a topological order and the graph cannot
+ * have a cycle: the common case needs no check at all.
  */
 #ifndef PROV_DAG_GRAPH_H
 #define PROV_DAG_GRAPH_H
@@ -22,7 +23,6 @@
 #include <stdint.h>
 
 #define DAG_NO_NODE UINT32_MAX
-#define DAG_NO_EDGE UINT32_MAX
 /* Edges pack the dependent's index with the dependency type in two bits. */
 #define DAG_MAX_NODES (UINT32_C(1) << 30)
 #define DAG_EDGE_TYPE_BITS 2
@@ -52,14 +52,14 @@ struct dag_node {
 	prov_dag_task_fn task;
 	void *userdata;
 	struct dag_policy *policy;  /* NULL: the run's settings */
-	uint32_t first_dependent;   /* head of the dependents list, DAG_NO_EDGE */
-	uint32_t dependency_count;  /* edges into this node (duplicates counted) */
+	uint32_t dependent_count;   /* edges out of this node (duplicates counted) */
+	uint32_t dependency_count;  /* edges into this node */
 	bool precompleted;
 };
 
 struct dag_edge {
 	uint32_t dependent;         /* index << DAG_EDGE_TYPE_BITS | type */
-	uint32_t next;              /* the dependency's next dependent edge */
+	uint32_t depends_on;
 };
 
 /* An optional dependency on an id no node has yet. */
@@ -95,6 +95,11 @@ struct prov_dag {
 	uint32_t forward_edges;     /* edges to a node added later than the dependent */
 	uint32_t last_node;         /* the node last added or given dependencies */
 	bool verified_acyclic;      /* a check passed and no edge came since */
+	/* The dependents of node i, packed like dag_edge.dependent and in the
+	 * order added, are dependents[dependents_at[i] .. dependents_at[i + 1]). */
+	uint32_t *dependents_at;
+	uint32_t *dependents;
+	bool indexed;               /* the two arrays above match the edges */
 	struct dag_id_table ids;
 	struct dag_arena_block *arena;
 	struct dag_result *results; /* node_count entries after a run, else NULL */
@@ -115,6 +120,9 @@ static inline int dag_edge_type(uint32_t packed)
 {
 	return (int)(packed & ((1u << DAG_EDGE_TYPE_BITS) - 1));
 }
+
+/* Group the edges by dependency (see dependents_at) unless already done. */
+int dag_index(prov_dag *dag);
 
 /* Index of the node called id (len bytes), or DAG_NO_NODE. */
 uint32_t dag_lookup(const prov_dag *dag, const char *id, size_t len);

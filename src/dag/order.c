@@ -36,9 +36,8 @@ static int walk(prov_dag *dag, uint32_t *order, uint32_t *waiting, uint32_t *pla
 		if (order)
 			order[count] = node;
 		count++;
-		for (uint32_t e = dag->nodes[node].first_dependent; e != DAG_NO_EDGE;
-		     e = dag->edges[e].next) {
-			uint32_t d = dag_edge_dependent(dag->edges[e].dependent);
+		for (uint32_t k = dag->dependents_at[node]; k < dag->dependents_at[node + 1]; k++) {
+			uint32_t d = dag_edge_dependent(dag->dependents[k]);
 
 			if (--waiting[d] == 0)
 				dag_readyset_insert(&ready, d);
@@ -50,13 +49,13 @@ static int walk(prov_dag *dag, uint32_t *order, uint32_t *waiting, uint32_t *pla
 }
 
 /*
- * For each unplaced node, its unplaced dependencies in index order, as
+ * For each unplaced node, its unplaced dependencies in the order added, as
  * offsets into one array (start has node_count + 1 entries).
  */
 static int waiting_dependencies(const prov_dag *dag, const uint32_t *waiting,
 				uint32_t **start_out, uint32_t **deps_out)
 {
-	uint32_t n = dag->node_count;
+	uint32_t n = dag->node_count, begin = 0;
 	uint32_t *start = prov_calloc((size_t)n + 1, sizeof(*start));
 	uint32_t *deps = prov_malloc(((size_t)dag->edge_count + 1) * sizeof(*deps));
 
@@ -66,29 +65,23 @@ static int waiting_dependencies(const prov_dag *dag, const uint32_t *waiting,
 		return PROV_ENOMEM;
 	}
 	for (int pass = 0; pass < 2; pass++) {
-		for (uint32_t u = 0; u < n; u++) {
-			if (!waiting[u])
-				continue;
-			for (uint32_t e = dag->nodes[u].first_dependent; e != DAG_NO_EDGE;
-			     e = dag->edges[e].next) {
-				uint32_t d = dag_edge_dependent(dag->edges[e].dependent);
+		for (uint32_t e = 0; e < dag->edge_count; e++) {
+			uint32_t d = dag_edge_dependent(dag->edges[e].dependent);
 
-				if (!waiting[d])
-					continue;
-				if (pass == 0)
-					start[d + 1]++;
-				else
-					deps[start[d]++] = u;
-			}
+			if (!waiting[d] || !waiting[dag->edges[e].depends_on])
+				continue;
+			if (pass == 0)
+				start[d + 1]++;
+			else
+				deps[start[d + 1]++] = dag->edges[e].depends_on;
 		}
-		/* After counting: prefix sums. After filling: start[d] has moved
-		 * to where d+1 begins, so shift back by one. */
-		if (pass == 0)
-			for (uint32_t i = 0; i < n; i++)
-				start[i + 1] += start[i];
-		else {
-			memmove(start + 1, start, (size_t)n * sizeof(*start));
-			start[0] = 0;
+		/* Counted: start[i + 1] becomes where node i's list begins, and
+		 * is moved along while filling, ending where node i + 1's begins. */
+		for (uint32_t i = 0; pass == 0 && i < n; i++) {
+			uint32_t count = start[i + 1];
+
+			start[i + 1] = begin;
+			begin += count;
 		}
 	}
 	*start_out = start;
@@ -121,7 +114,8 @@ static int cycle_error(const prov_dag *dag, const uint32_t *path, uint32_t len)
 	return PROV_ECYCLE;
 }
 
-/* Follow first waiting dependencies from the earliest unplaced node. */
+/* Follow first waiting dependencies from the earliest unplaced node: every
+ * unplaced node has one, so the walk must come back to a node it saw. */
 static int report_cycle(const prov_dag *dag, const uint32_t *waiting)
 {
 	uint32_t *start, *deps, *seen_at, *path;
@@ -170,6 +164,8 @@ static int order_or_cycle(prov_dag *dag, uint32_t *order)
 	}
 	if (!order && dag->verified_acyclic)
 		return PROV_OK;
+	if ((rc = dag_index(dag)))
+		return rc;
 	waiting = prov_malloc(((size_t)dag->node_count + 1) * sizeof(*waiting));
 	if (!waiting)
 		return PROV_ENOMEM;
@@ -234,8 +230,10 @@ int prov_dag_levels(size_t *level_of_node, size_t *level_count, prov_dag *dag)
 	if (!level_of_node || !dag)
 		return prov_err_set(PROV_EINVAL, PROV_ERRCAT_INVALID_ARGUMENT,
 				    "levels: output or graph is NULL");
-	if ((rc = ordered(dag, &o)))
+	if ((rc = ordered(dag, &o)) || (rc = dag_index(dag))) {
+		free(o);
 		return rc;
+	}
 	for (uint32_t i = 0; i < dag->node_count; i++)
 		level_of_node[i] = 0;
 	/* In topological order a node's level is final when it is reached. */
@@ -245,9 +243,8 @@ int prov_dag_levels(size_t *level_of_node, size_t *level_count, prov_dag *dag)
 
 		if (next > count)
 			count = next;
-		for (uint32_t e = dag->nodes[u].first_dependent; e != DAG_NO_EDGE;
-		     e = dag->edges[e].next) {
-			uint32_t d = dag_edge_dependent(dag->edges[e].dependent);
+		for (uint32_t k = dag->dependents_at[u]; k < dag->dependents_at[u + 1]; k++) {
+			uint32_t d = dag_edge_dependent(dag->dependents[k]);
 
 			if (level_of_node[d] < next)
 				level_of_node[d] = next;

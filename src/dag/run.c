@@ -117,8 +117,8 @@ static void set_counters(struct dag_exec *ex)
 	for (uint32_t i = 0; any_precompleted && i < n; i++) {
 		if (!dag->nodes[i].precompleted)
 			continue;
-		for (uint32_t e = dag->nodes[i].first_dependent; e != DAG_NO_EDGE; e = dag->edges[e].next)
-			atomic_fetch_sub_explicit(&ex->waiting[dag_edge_dependent(dag->edges[e].dependent)],
+		for (uint32_t k = dag->dependents_at[i]; k < dag->dependents_at[i + 1]; k++)
+			atomic_fetch_sub_explicit(&ex->waiting[dag_edge_dependent(dag->dependents[k])],
 						  1, memory_order_relaxed);
 	}
 	for (uint32_t i = 0; i < n; i++)
@@ -170,7 +170,7 @@ static int execute(struct dag_exec *ex)
 	unsigned int unfinished;
 	int rc = dag_check_acyclic(ex->dag);
 
-	if (rc || (rc = allocate(ex)))
+	if (rc || (rc = dag_index(ex->dag)) || (rc = allocate(ex)))
 		return rc;
 	set_counters(ex);
 	/* Tasks on this thread may record errors; a successful run leaves the
