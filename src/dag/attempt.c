@@ -139,7 +139,7 @@ static void finish(struct dag_worker *w, prov_dag_context *ctx, int state, int o
 	struct dag_result *r = &ex->dag->results[ctx->node];
 
 	r->state = (uint8_t)state;
-	r->duration_ns = r->attempts ? dag_worker_now(w) - r->started_ns : 0;
+	r->time_ns = r->attempts ? dag_worker_now(w) - r->time_ns : 0;
 	if (ex->on_finish) {
 		ctx->state = state;
 		ctx->error = r->error;
@@ -186,7 +186,7 @@ static void attempt(struct dag_worker *w, prov_dag_context *ctx)
 	node_settings(ex, n, &s);
 	ctx->attempt = ++r->attempts;
 	if (ctx->attempt == 1) {
-		r->started_ns = dag_worker_now(w);
+		r->time_ns = dag_worker_now(w);
 		r->state = PROV_DAG_RUNNING;
 		if (ex->on_start) {
 			ex->on_start(ctx, ex->userdata);
@@ -230,7 +230,7 @@ void dag_exec_abandon(struct dag_exec *ex, uint32_t node, int state)
 				 .error = r->error, .error_code = r->error_code };
 
 	r->state = (uint8_t)state;
-	r->duration_ns = r->attempts ? dag_exec_now(ex) - r->started_ns : 0;
+	r->time_ns = r->attempts ? dag_exec_now(ex) - r->time_ns : 0;
 	if (ex->on_finish)
 		ex->on_finish(&ctx, ex->userdata);
 }

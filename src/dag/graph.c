@@ -263,6 +263,7 @@ void prov_dag_free(prov_dag *dag)
 	free(dag->dependents_at);
 	free(dag->dependents);
 	free(dag->deferred);
+	free(dag->precompleted);
 	free(dag->ids.slots);
 	arena_free(dag->arena);
 	pthread_cond_destroy(&dag->wake);
@@ -326,7 +327,6 @@ int prov_dag_add_node(prov_dag *dag, const char *id, prov_dag_task_fn task, void
 	n->policy = NULL;
 	n->dependent_count = 0;
 	n->dependency_count = 0;
-	n->precompleted = false;
 	table_put(&dag->ids, hash, dag->node_count);
 	dag->last_node = dag->node_count++;
 	dag->indexed = false;
@@ -512,7 +512,14 @@ int prov_dag_mark_completed(prov_dag *dag, const char *id)
 	index = lookup_cstr(dag, id);
 	if (index == DAG_NO_NODE)
 		return dag_err_unknown(id);
-	dag->nodes[index].precompleted = true;
+	if (index >= dag->precompleted_len) {
+		if (prov_grow(&dag->precompleted, dag->node_cap, 1))
+			return PROV_ENOMEM;
+		memset(dag->precompleted + dag->precompleted_len, 0,
+		       dag->node_cap - dag->precompleted_len);
+		dag->precompleted_len = dag->node_cap;
+	}
+	dag->precompleted[index] = 1;
 	return PROV_OK;
 }
 

@@ -45,16 +45,16 @@ struct dag_policy {
 	int on_failure;       /* PROV_DAG_ON_FAILURE_DEFAULT: the run's */
 };
 
+/* 48 bytes: a run of a big graph reads every node once, so size matters. */
 struct dag_node {
 	const char *id;             /* NUL-terminated, in the arena */
-	uint32_t id_len;
-	uint32_t hash;
 	prov_dag_task_fn task;
 	void *userdata;
 	struct dag_policy *policy;  /* NULL: the run's settings */
+	uint32_t id_len;
+	uint32_t hash;
 	uint32_t dependent_count;   /* edges out of this node (duplicates counted) */
 	uint32_t dependency_count;  /* edges into this node */
-	bool precompleted;
 };
 
 struct dag_edge {
@@ -77,12 +77,11 @@ struct dag_id_table {
 
 /* What the last run left for each node. */
 struct dag_result {
-	uint8_t state;
-	uint32_t attempts;
-	int64_t started_ns;
-	int64_t duration_ns;
-	int error_code;             /* what the task returned */
+	int64_t time_ns;            /* when it started; once finished, how long it took */
 	prov_err_saved *error;      /* what it recorded, NULL when it did not fail */
+	uint32_t attempts;
+	int error_code;             /* what the task returned */
+	uint8_t state;
 };
 
 struct prov_dag {
@@ -102,6 +101,8 @@ struct prov_dag {
 	bool indexed;               /* the two arrays above match the edges */
 	struct dag_id_table ids;
 	struct dag_arena_block *arena;
+	uint8_t *precompleted;      /* per node, NULL until one is marked completed */
+	uint32_t precompleted_len;
 	struct dag_result *results; /* node_count entries after a run, else NULL */
 	uint32_t result_count;
 	/* Cancellation reaches a run through these, from any thread. */
@@ -123,6 +124,11 @@ static inline int dag_edge_type(uint32_t packed)
 
 /* Group the edges by dependency (see dependents_at) unless already done. */
 int dag_index(prov_dag *dag);
+
+static inline bool dag_precompleted(const prov_dag *dag, uint32_t node)
+{
+	return node < dag->precompleted_len && dag->precompleted[node];
+}
 
 /* Index of the node called id (len bytes), or DAG_NO_NODE. */
 uint32_t dag_lookup(const prov_dag *dag, const char *id, size_t len);

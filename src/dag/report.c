@@ -15,7 +15,7 @@ int prov_dag_node_state(const prov_dag *dag, size_t index)
 
 	if (r)
 		return r->state;
-	return dag && index < dag->node_count && dag->nodes[index].precompleted
+	return dag && index < dag->node_count && dag_precompleted(dag, (uint32_t)index)
 		       ? PROV_DAG_COMPLETED : PROV_DAG_PENDING;
 }
 
@@ -30,7 +30,7 @@ long long prov_dag_node_duration_ns(const prov_dag *dag, size_t index)
 {
 	const struct dag_result *r = result(dag, index);
 
-	return r ? r->duration_ns : 0;
+	return r && r->state >= PROV_DAG_COMPLETED ? r->time_ns : 0;
 }
 
 int prov_dag_node_error_code(const prov_dag *dag, size_t index)

@@ -105,17 +105,17 @@ static void set_counters(struct dag_exec *ex)
 	bool any_precompleted = false;
 
 	for (uint32_t i = 0; i < n; i++) {
-		const struct dag_node *node = &dag->nodes[i];
+		bool precompleted = dag_precompleted(dag, i);
 
-		if (node->precompleted) {
+		if (precompleted) {
 			dag->results[i].state = PROV_DAG_COMPLETED;
 			any_precompleted = true;
 		}
-		atomic_init(&ex->waiting[i], node->precompleted ? WAITING_COUNT : node->dependency_count);
-		unsettled += !node->precompleted;
+		atomic_init(&ex->waiting[i], precompleted ? WAITING_COUNT : dag->nodes[i].dependency_count);
+		unsettled += !precompleted;
 	}
 	for (uint32_t i = 0; any_precompleted && i < n; i++) {
-		if (!dag->nodes[i].precompleted)
+		if (!dag_precompleted(dag, i))
 			continue;
 		for (uint32_t k = dag->dependents_at[i]; k < dag->dependents_at[i + 1]; k++)
 			atomic_fetch_sub_explicit(&ex->waiting[dag_edge_dependent(dag->dependents[k])],
