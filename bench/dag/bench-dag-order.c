@@ -4,6 +4,10 @@
  * in random order relative to the dependencies (each node depends on up to 4
  * random nodes of lower hidden rank), so the order has to be computed rather
  * than read off the insertion order.
+ *
+ * The figure is the first order of a freshly built graph, which includes
+ * grouping the edges by dependency; a second call, which reuses that, is
+ * shown beside it. Each round builds the graph anew.
  */
 #include <provisioning/dag.h>
 
@@ -13,7 +17,7 @@
 
 #define NODES 1000000u
 #define DEPS_PER_NODE 4u
-#define ROUNDS 5
+#define ROUNDS 3
 #define TARGET_NS 80.0
 
 static double now_ns(void)
@@ -90,28 +94,35 @@ static prov_dag *build(unsigned long *edges)
 
 int main(void)
 {
-	unsigned long edges;
-	double t0 = now_ns(), build_ns, times[ROUNDS], per_item;
-	prov_dag *dag = build(&edges);
+	double first[ROUNDS], again[ROUNDS], build_ns = 0, per_item;
 	size_t *order = malloc(NODES * sizeof(*order));
+	unsigned long edges = 0;
 
-	build_ns = now_ns() - t0;
 	if (!order)
 		return 1;
 	for (int r = 0; r < ROUNDS; r++) {
+		double t0 = now_ns();
+		prov_dag *dag = build(&edges);
+
+		build_ns += now_ns() - t0;
 		t0 = now_ns();
 		check(prov_dag_topological_order(order, dag), "order");
-		times[r] = now_ns() - t0;
+		first[r] = now_ns() - t0;
+		t0 = now_ns();
+		check(prov_dag_topological_order(order, dag), "order");
+		again[r] = now_ns() - t0;
+		prov_dag_free(dag);
 	}
-	qsort(times, ROUNDS, sizeof(times[0]), compare);
-	per_item = times[ROUNDS / 2] / (NODES + edges);
-	printf("random DAG: %u nodes, %lu dependencies (built in %.2f s, %.0f ns per node + dependency)\n",
-	       NODES, edges, build_ns / 1e9, build_ns / (NODES + edges));
-	printf("topological order: %.1f ms median of %d (best %.1f ms): %.1f ns per node + dependency\n",
-	       times[ROUNDS / 2] / 1e6, ROUNDS, times[0] / 1e6, per_item);
+	qsort(first, ROUNDS, sizeof(first[0]), compare);
+	qsort(again, ROUNDS, sizeof(again[0]), compare);
+	per_item = first[ROUNDS / 2] / (NODES + edges);
+	printf("random DAG: %u nodes, %lu dependencies, string ids (built in %.2f s: %.0f ns per node + "
+	       "dependency)\n", NODES, edges, build_ns / ROUNDS / 1e9, build_ns / ROUNDS / (NODES + edges));
+	printf("topological order, median of %d fresh graphs: %.1f ms (best %.1f ms), %.1f ns per node + "
+	       "dependency; called again: %.1f ms\n", ROUNDS, first[ROUNDS / 2] / 1e6, first[0] / 1e6,
+	       per_item, again[ROUNDS / 2] / 1e6);
 	printf("target: <= %.0f ns per node + dependency: %s\n", TARGET_NS,
 	       per_item <= TARGET_NS ? "met" : "NOT MET");
 	free(order);
-	prov_dag_free(dag);
 	return 0;
 }

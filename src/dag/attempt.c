@@ -68,15 +68,15 @@ static int64_t retry_delay_ms(const struct dag_retry *r, uint32_t retry, uint64_
 }
 
 /* Keep what the task recorded (or say that it recorded nothing). */
-static void record_error(struct dag_result *r, const struct dag_node *n, int rc)
+static void record_error(struct dag_failure *f, const struct dag_node *n, int rc)
 {
 	if (prov_err_code() == PROV_OK)
 		prov_err_set(rc, PROV_ERRCAT_WORKFLOW, "task failed: %s", prov_strerror(rc));
 	if (!prov_error_last()->operation_id[0])
 		prov_err_context(PROV_ERR_OPERATION, n->id);
-	prov_err_saved_free(r->error);
-	r->error = prov_err_save();
-	r->error_code = rc;
+	prov_err_saved_free(f->error);
+	f->error = prov_err_save();
+	f->code = rc;
 }
 
 static int timed_out(const struct dag_node *n, int64_t timeout_ms)
@@ -137,13 +137,14 @@ static void finish(struct dag_worker *w, prov_dag_context *ctx, int state, int o
 {
 	struct dag_exec *ex = w->ex;
 	struct dag_result *r = &ex->dag->results[ctx->node];
+	const struct dag_failure *f = &ex->dag->failures[ctx->node];
 
 	r->state = (uint8_t)state;
 	r->time_ns = r->attempts ? dag_worker_now(w) - r->time_ns : 0;
 	if (ex->on_finish) {
 		ctx->state = state;
-		ctx->error = r->error;
-		ctx->error_code = r->error_code;
+		ctx->error = f->error;
+		ctx->error_code = f->code;
 		ex->on_finish(ctx, ex->userdata);
 		w->now_fresh = false;
 	}
@@ -158,10 +159,11 @@ static void after_failure(struct dag_worker *w, prov_dag_context *ctx, const str
 			  int rc)
 {
 	struct dag_exec *ex = w->ex;
-	struct dag_result *r = &ex->dag->results[ctx->node];
+	struct dag_failure *f = &ex->dag->failures[ctx->node];
 
-	record_error(r, &ex->dag->nodes[ctx->node], rc);
-	ctx->error = r->error;
+	record_error(f, &ex->dag->nodes[ctx->node], rc);
+	atomic_store_explicit(&ex->any_failure, true, memory_order_relaxed);
+	ctx->error = f->error;
 	ctx->error_code = rc;
 	if (ctx->retryable && ctx->attempt < s->retry->max_attempts && !dag_exec_cancelled(ex)) {
 		ctx->retry_delay_ms = retry_delay_ms(s->retry, ctx->attempt, ex->jitter_seed, ctx->node);
@@ -226,8 +228,9 @@ void dag_exec_node(struct dag_worker *w, uint32_t node)
 void dag_exec_abandon(struct dag_exec *ex, uint32_t node, int state)
 {
 	struct dag_result *r = &ex->dag->results[node];
+	const struct dag_failure *f = &ex->dag->failures[node];
 	prov_dag_context ctx = { .ex = ex, .node = node, .state = state, .attempt = r->attempts,
-				 .error = r->error, .error_code = r->error_code };
+				 .error = f->error, .error_code = f->code };
 
 	r->state = (uint8_t)state;
 	r->time_ns = r->attempts ? dag_exec_now(ex) - r->time_ns : 0;

@@ -57,6 +57,7 @@ struct dag_exec {
 	atomic_uint in_flight;           /* started and not finished, retry waits included */
 	atomic_uint unsettled;           /* neither finished nor marked completed */
 	atomic_uint failures;
+	atomic_bool any_failure;         /* an attempt failed: dag->failures is in use */
 	atomic_uint first_failure;       /* DAG_NO_NODE until a node fails */
 	atomic_bool fatal_failure;
 };

@@ -23,12 +23,13 @@ struct dag_arena_block {
 	max_align_t data[];
 };
 
-static void *arena_alloc(prov_dag *dag, size_t size)
+/* align: a power of two up to sizeof(max_align_t); ids need none. */
+static void *arena_alloc(prov_dag *dag, size_t size, size_t align)
 {
 	struct dag_arena_block *b = dag->arena;
+	size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
 
-	size = (size + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-	if (!b || b->cap - b->used < size) {
+	if (!b || at > b->cap || b->cap - at < size) {
 		size_t cap = b ? b->cap * 2 : ARENA_MIN_BLOCK;
 
 		if (cap > ARENA_MAX_BLOCK)
@@ -39,12 +40,12 @@ static void *arena_alloc(prov_dag *dag, size_t size)
 		if (!b)
 			return NULL;
 		b->prev = dag->arena;
-		b->used = 0;
 		b->cap = cap;
 		dag->arena = b;
+		at = 0;
 	}
-	b->used += size;
-	return (char *)b->data + b->used - size;
+	b->used = at + size;
+	return (char *)b->data + at;
 }
 
 static void arena_free(struct dag_arena_block *b)
@@ -59,7 +60,7 @@ static void arena_free(struct dag_arena_block *b)
 
 static char *arena_strdup(prov_dag *dag, const char *s, size_t len)
 {
-	char *copy = arena_alloc(dag, len + 1);
+	char *copy = arena_alloc(dag, len + 1, 1);
 
 	if (copy) {
 		memcpy(copy, s, len);
@@ -244,12 +245,23 @@ int prov_dag_new(prov_dag **out)
 	return PROV_OK;
 }
 
+void dag_clear_failures(prov_dag *dag)
+{
+	if (!dag->any_failure)
+		return;
+	for (uint32_t i = 0; i < dag->result_count; i++)
+		prov_err_saved_free(dag->failures[i].error);
+	memset(dag->failures, 0, dag->result_count * sizeof(*dag->failures));
+	dag->any_failure = false;
+}
+
 void dag_free_results(prov_dag *dag)
 {
-	for (uint32_t i = 0; i < dag->result_count; i++)
-		prov_err_saved_free(dag->results[i].error);
+	dag_clear_failures(dag);
 	free(dag->results);
+	free(dag->failures);
 	dag->results = NULL;
+	dag->failures = NULL;
 	dag->result_count = 0;
 }
 
@@ -493,7 +505,7 @@ int prov_dag_set_node_options(prov_dag *dag, const char *id, const prov_dag_node
 	policy.timeout_ms = o.timeout_ms;
 	policy.on_failure = o.on_failure;
 	n = &dag->nodes[index];
-	if (!n->policy && !(n->policy = arena_alloc(dag, sizeof(*n->policy))))
+	if (!n->policy && !(n->policy = arena_alloc(dag, sizeof(*n->policy), _Alignof(struct dag_policy))))
 		return PROV_ENOMEM;
 	*n->policy = policy;
 	return PROV_OK;

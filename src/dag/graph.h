@@ -78,10 +78,15 @@ struct dag_id_table {
 /* What the last run left for each node. */
 struct dag_result {
 	int64_t time_ns;            /* when it started; once finished, how long it took */
-	prov_err_saved *error;      /* what it recorded, NULL when it did not fail */
 	uint32_t attempts;
-	int error_code;             /* what the task returned */
 	uint8_t state;
+};
+
+/* A node's last failed attempt. Kept apart from dag_result: failures are
+ * rare, so this array's pages are mostly never touched. */
+struct dag_failure {
+	prov_err_saved *error;      /* what the task recorded */
+	int code;                   /* what it returned; PROV_OK: no failure */
 };
 
 struct prov_dag {
@@ -103,8 +108,10 @@ struct prov_dag {
 	struct dag_arena_block *arena;
 	uint8_t *precompleted;      /* per node, NULL until one is marked completed */
 	uint32_t precompleted_len;
-	struct dag_result *results; /* node_count entries after a run, else NULL */
+	struct dag_result *results; /* result_count entries after a run, else NULL */
+	struct dag_failure *failures;
 	uint32_t result_count;
+	bool any_failure;           /* some entry of failures is set */
 	/* Cancellation reaches a run through these, from any thread. */
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -142,8 +149,9 @@ int dag_check_acyclic(prov_dag *dag);
 /* Copy a caller's retry policy, checking it; id names the node (NULL: the run). */
 int dag_copy_retry(struct dag_retry *dst, const prov_dag_retry_policy *src, const char *id);
 
-/* Forget the last run's report. */
+/* Forget the last run's report, or only its failures. */
 void dag_free_results(prov_dag *dag);
+void dag_clear_failures(prov_dag *dag);
 
 /* Record the error about an unknown node id. */
 int dag_err_unknown(const char *id);

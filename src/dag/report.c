@@ -33,27 +33,32 @@ long long prov_dag_node_duration_ns(const prov_dag *dag, size_t index)
 	return r && r->state >= PROV_DAG_COMPLETED ? r->time_ns : 0;
 }
 
+static const struct dag_failure *failure(const prov_dag *dag, size_t index)
+{
+	return result(dag, index) ? &dag->failures[index] : NULL;
+}
+
 int prov_dag_node_error_code(const prov_dag *dag, size_t index)
 {
-	const struct dag_result *r = result(dag, index);
+	const struct dag_failure *f = failure(dag, index);
 
-	return r ? r->error_code : PROV_OK;
+	return f ? f->code : PROV_OK;
 }
 
 const char *prov_dag_node_error_message(const prov_dag *dag, size_t index)
 {
-	const struct dag_result *r = result(dag, index);
+	const struct dag_failure *f = failure(dag, index);
 
-	return r && r->error_code ? prov_err_saved_message(r->error) : "";
+	return f && f->code ? prov_err_saved_message(f->error) : "";
 }
 
 int prov_dag_node_restore_error(const prov_dag *dag, size_t index)
 {
-	const struct dag_result *r = result(dag, index);
+	const struct dag_failure *f = failure(dag, index);
 
-	if (r && r->error)
-		return prov_err_restore(r->error);
-	return r ? r->error_code : PROV_OK;
+	if (f && f->error)
+		return prov_err_restore(f->error);
+	return f ? f->code : PROV_OK;
 }
 
 const char *prov_dag_state_name(int state)

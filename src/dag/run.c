@@ -63,18 +63,21 @@ static int copy_options(struct dag_exec *ex, const prov_dag_run_options *options
 /* A fresh report: every node pending, or completed when marked so. */
 static int reset_results(prov_dag *dag)
 {
-	if (!dag->results || dag->result_count != dag->node_count) {
-		dag_free_results(dag);
-		dag->results = prov_calloc(dag->node_count ? dag->node_count : 1,
-					   sizeof(*dag->results));
-		if (!dag->results)
-			return PROV_ENOMEM;
-		dag->result_count = dag->node_count;
+	size_t n = dag->node_count ? dag->node_count : 1;
+
+	if (dag->results && dag->result_count == dag->node_count) {
+		dag_clear_failures(dag);
+		memset(dag->results, 0, n * sizeof(*dag->results));
 		return PROV_OK;
 	}
-	for (uint32_t i = 0; i < dag->result_count; i++)
-		prov_err_saved_free(dag->results[i].error);
-	memset(dag->results, 0, dag->result_count * sizeof(*dag->results));
+	dag_free_results(dag);
+	dag->results = prov_calloc(n, sizeof(*dag->results));
+	dag->failures = prov_calloc(n, sizeof(*dag->failures));
+	if (!dag->results || !dag->failures) {
+		dag_free_results(dag);
+		return PROV_ENOMEM;
+	}
+	dag->result_count = dag->node_count;
 	return PROV_OK;
 }
 
@@ -158,7 +161,7 @@ static int outcome(struct dag_exec *ex, unsigned int unfinished)
 		return PROV_OK;
 	code = atomic_load(&ex->fatal_failure) ? PROV_EWORKFLOW : PROV_EPARTIAL;
 	prov_err_set(code, PROV_ERRCAT_WORKFLOW, "node '%s' failed: %s (%u failed in all)",
-		     ex->dag->nodes[first].id, prov_err_saved_message(ex->dag->results[first].error),
+		     ex->dag->nodes[first].id, prov_err_saved_message(ex->dag->failures[first].error),
 		     atomic_load(&ex->failures));
 	prov_err_context(PROV_ERR_OPERATION, ex->dag->nodes[first].id);
 	return code;
@@ -177,6 +180,7 @@ static int execute(struct dag_exec *ex)
 	 * caller's last error as it was. */
 	callers_error = prov_err_save();
 	dag_exec_run_workers(ex);
+	ex->dag->any_failure = atomic_load(&ex->any_failure);
 	unfinished = abandon_unfinished(ex);
 	rc = outcome(ex, unfinished);
 	if (rc == PROV_OK && callers_error)
