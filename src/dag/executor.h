@@ -9,6 +9,9 @@
  * workers, each keeps the next node it released for itself and shares the
  * rest through one locked ready set, so a chain of nodes runs without
  * touching the lock. Retries wait in a timer heap rather than on a thread.
+ * Whether the run is over is only asked by a worker about to wait: when it
+ * stopped and every other worker waits, or when the workers' counts of
+ * settled nodes add up to all of them.
  */
 #ifndef PROV_DAG_EXECUTOR_H
 #define PROV_DAG_EXECUTOR_H
@@ -53,18 +56,19 @@ struct dag_exec {
 	unsigned int idle;               /* workers waiting for work */
 	bool done;
 
+	uint32_t to_settle;              /* nodes not marked completed: the run's work */
 	atomic_int stopping;             /* a node failed under the fail policy */
-	atomic_uint in_flight;           /* started and not finished, retry waits included */
-	atomic_uint unsettled;           /* neither finished nor marked completed */
 	atomic_uint failures;
 	atomic_bool any_failure;         /* an attempt failed: dag->failures is in use */
 	atomic_uint first_failure;       /* DAG_NO_NODE until a node fails */
 	atomic_bool fatal_failure;
 };
 
+/* Workers sit in cache lines of their own: one's counter is not another's. */
 struct dag_worker {
-	struct dag_exec *ex;
+	_Alignas(64) struct dag_exec *ex;
 	pthread_t thread;
+	atomic_uint settled;             /* nodes it brought to a final state */
 	uint32_t next;                   /* concurrent: the node it runs next */
 	int64_t now_ns;                  /* the clock when it last looked */
 	bool now_fresh;                  /* nothing slow happened since */

@@ -90,9 +90,9 @@ static int allocate(struct dag_exec *ex)
 		return rc;
 	ex->waiting = prov_malloc(((size_t)n + 1) * sizeof(*ex->waiting));
 	ex->timers = prov_malloc(((size_t)n + 1) * sizeof(*ex->timers));
-	ex->pool = prov_calloc(ex->workers, sizeof(*ex->pool));
+	ex->pool = aligned_alloc(_Alignof(struct dag_worker), ex->workers * sizeof(*ex->pool));
 	if (!ex->waiting || !ex->timers || !ex->pool)
-		return PROV_ENOMEM;
+		return prov_err_nomem();
 	return dag_readyset_init(&ex->ready, n);
 }
 
@@ -104,7 +104,7 @@ static int allocate(struct dag_exec *ex)
 static void set_counters(struct dag_exec *ex)
 {
 	prov_dag *dag = ex->dag;
-	uint32_t n = dag->node_count, unsettled = 0;
+	uint32_t n = dag->node_count, to_settle = 0;
 	bool any_precompleted = false;
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -115,7 +115,7 @@ static void set_counters(struct dag_exec *ex)
 			any_precompleted = true;
 		}
 		atomic_init(&ex->waiting[i], precompleted ? WAITING_COUNT : dag->nodes[i].dependency_count);
-		unsettled += !precompleted;
+		to_settle += !precompleted;
 	}
 	for (uint32_t i = 0; any_precompleted && i < n; i++) {
 		if (!dag_precompleted(dag, i))
@@ -127,9 +127,9 @@ static void set_counters(struct dag_exec *ex)
 	for (uint32_t i = 0; i < n; i++)
 		if (atomic_load_explicit(&ex->waiting[i], memory_order_relaxed) == 0)
 			dag_readyset_insert(&ex->ready, i);
-	atomic_init(&ex->unsettled, unsettled);
-	if (ex->workers > unsettled)
-		ex->workers = unsettled ? unsettled : 1;
+	ex->to_settle = to_settle;
+	if (ex->workers > to_settle)
+		ex->workers = to_settle ? to_settle : 1;
 	ex->concurrent = ex->workers > 1;
 }
 

@@ -7,8 +7,8 @@
  * released and runs it next; further released nodes go to the shared ready
  * set under dag->lock, which is also where a worker with nothing of its own
  * looks and, if need be, sleeps. The run is over when every node is settled,
- * or once nothing new may start (failure, cancellation) and no node is in
- * flight.
+ * or once nothing new may start (failure, cancellation) and no worker is
+ * busy.
  */
 #include "dag/executor.h"
 
@@ -129,33 +129,25 @@ static uint32_t next_inline(struct dag_worker *w)
 	}
 }
 
-/* Under the lock: the run is over; wake everyone to leave. */
-static void end_run_locked(struct dag_exec *ex)
-{
-	ex->done = true;
-	pthread_cond_broadcast(&ex->dag->wake);
-}
-
-static void end_run(struct dag_exec *ex)
-{
-	lock(ex);
-	end_run_locked(ex);
-	unlock(ex);
-}
-
 /*
- * Count a node in flight before checking whether it may start: a worker
- * that stops the run counts down after setting `stopping`, so either it sees
- * this node in flight or this check sees it stopped.
+ * Under the lock, with nothing to take: whether the run is over. Nobody
+ * else can start anything once it stopped and every other worker waits
+ * (and no retry is due later); otherwise, whether every node is settled.
  */
-static bool try_start(struct dag_exec *ex, bool locked)
+static bool run_over_locked(struct dag_worker *w)
 {
-	atomic_fetch_add(&ex->in_flight, 1);
-	if (!dag_exec_stopped(ex))
+	struct dag_exec *ex = w->ex;
+	uint32_t settled = 0;
+
+	if (ex->done)
 		return true;
-	if (atomic_fetch_sub(&ex->in_flight, 1) == 1)
-		locked ? end_run_locked(ex) : end_run(ex);
-	return false;
+	if (ex->timer_count)
+		return false;
+	if (dag_exec_stopped(ex))
+		return ex->idle + 1 == ex->workers;
+	for (unsigned int i = 0; i < ex->workers; i++)
+		settled += atomic_load_explicit(&ex->pool[i].settled, memory_order_relaxed);
+	return settled == ex->to_settle;
 }
 
 /* Under the lock, after taking work: pass the wake-up on if more is left. */
@@ -212,13 +204,12 @@ static uint32_t take_shared_locked(struct dag_worker *w)
 		}
 		if (!dag_exec_stopped(ex) &&
 		    (node = dag_readyset_pop_min(&ex->ready)) != READYSET_NONE) {
-			if (!try_start(ex, true))
-				continue;
 			wake_another_if_more(w);
 			return node;
 		}
-		if (dag_exec_stopped(ex) && atomic_load(&ex->in_flight) == 0) {
-			end_run_locked(ex);
+		if (run_over_locked(w)) {
+			ex->done = true;
+			pthread_cond_broadcast(&ex->dag->wake);
 			return DAG_NO_NODE;
 		}
 		wait_for_work(w);
@@ -230,11 +221,9 @@ static uint32_t next_concurrent(struct dag_worker *w)
 	struct dag_exec *ex = w->ex;
 	uint32_t node = w->next;
 
-	if (node != DAG_NO_NODE) {
-		w->next = DAG_NO_NODE;
-		if (try_start(ex, false))
-			return node;
-	}
+	w->next = DAG_NO_NODE;
+	if (node != DAG_NO_NODE && !dag_exec_stopped(ex))
+		return node;
 	lock(ex);
 	node = take_shared_locked(w);
 	unlock(ex);
@@ -292,15 +281,9 @@ void dag_exec_delay(struct dag_worker *w, uint32_t node, int64_t due_ns)
 
 void dag_exec_node_settled(struct dag_worker *w)
 {
-	struct dag_exec *ex = w->ex;
-	bool last, none_in_flight;
-
-	if (!ex->concurrent)
-		return;
-	last = atomic_fetch_sub(&ex->unsettled, 1) == 1;
-	none_in_flight = atomic_fetch_sub(&ex->in_flight, 1) == 1;
-	if (last || (none_in_flight && dag_exec_stopped(ex)))
-		end_run(ex);
+	/* Only this worker writes its count; others read it under the lock. */
+	atomic_store_explicit(&w->settled, atomic_load_explicit(&w->settled, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
 }
 
 static void worker_loop(struct dag_worker *w)
@@ -336,6 +319,11 @@ static unsigned int start_threads(struct dag_exec *ex)
 		if (err) {
 			prov_log(PROV_LOG_WARNING, "dag", "running with %u of %u workers: %s",
 				 started, ex->workers, strerror(err));
+			/* Workers waiting for the missing ones to show up look again. */
+			lock(ex);
+			ex->workers = started;
+			pthread_cond_broadcast(&ex->dag->wake);
+			unlock(ex);
 			break;
 		}
 	}
@@ -347,8 +335,10 @@ void dag_exec_run_workers(struct dag_exec *ex)
 {
 	unsigned int started;
 
-	for (unsigned int i = 0; i < ex->workers; i++)
+	for (unsigned int i = 0; i < ex->workers; i++) {
 		ex->pool[i] = (struct dag_worker){ .ex = ex, .next = DAG_NO_NODE };
+		atomic_init(&ex->pool[i].settled, 0);
+	}
 	if (!ex->concurrent) {
 		worker_loop(&ex->pool[0]);
 		return;

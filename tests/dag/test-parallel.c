@@ -8,11 +8,14 @@
 #include <sched.h>
 #include <time.h>
 
-/* Tasks wait at the gate until `limit` of them are inside at once. */
+/*
+ * Tasks wait at the gate until `limit` of them are inside at once, or until
+ * every task has come (the last ones may be fewer than the limit).
+ */
 struct gate {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
-	int inside, most, limit, generation, stuck;
+	int inside, most, limit, generation, entered, total, stuck;
 };
 
 static void deadline_in(struct timespec *at, int seconds)
@@ -31,14 +34,15 @@ static int gated_task(prov_dag_context *ctx, void *userdata)
 	deadline_in(&at, 30);
 	pthread_mutex_lock(&g->lock);
 	g->inside++;
+	g->entered++;
 	if (g->inside > g->most)
 		g->most = g->inside;
 	generation = g->generation;
-	if (g->inside >= g->limit) {
+	if (g->inside >= g->limit || g->entered == g->total) {
 		g->generation++;
 		pthread_cond_broadcast(&g->changed);
 	}
-	while (g->generation == generation && !g->stuck)
+	while (g->generation == generation && g->entered < g->total && !g->stuck)
 		if (pthread_cond_timedwait(&g->changed, &g->lock, &at) != 0)
 			g->stuck = 1;
 	g->inside--;
@@ -49,7 +53,8 @@ static int gated_task(prov_dag_context *ctx, void *userdata)
 START_TEST(test_parallelism_limit_is_reached_and_never_exceeded)
 {
 	const int limit = _i, waves = 8;
-	struct gate g = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, limit, 0, 0 };
+	struct gate g = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, limit, 0, 0,
+			  limit * waves, 0 };
 	prov_dag_run_options opt = PROV_DAG_RUN_OPTIONS_INIT;
 	prov_dag *dag;
 	char id[32];
