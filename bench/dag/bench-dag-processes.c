@@ -21,7 +21,7 @@
 #define LAYERS 50
 #define WIDTH 100
 #define TASKS (LAYERS * WIDTH)
-#define ROUNDS 3
+#define ROUNDS 5
 #define TRUE_PATH "/bin/true"
 
 extern char **environ;

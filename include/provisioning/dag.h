@@ -260,8 +260,9 @@ PROV_API int prov_dag_to_dot(char **out, prov_dag *dag);
  * cancelled; PROV_EWORKFLOW when a node failed under the fail policy;
  * PROV_EPARTIAL when nodes failed only under the continue policy (the message
  * names the first failed node); PROV_ECYCLE, PROV_EINVAL, PROV_EBUSY (a run
- * is already going on), PROV_ENOMEM or PROV_ERROR (no thread could be
- * created) before anything ran. The report of the previous run is replaced.
+ * is already going on) or PROV_ENOMEM before anything ran. Worker threads
+ * that cannot be created leave fewer workers (a warning is logged). The
+ * report of the previous run is replaced.
  */
 PROV_API int prov_dag_run(prov_dag *dag, const prov_dag_run_options *options);
 
