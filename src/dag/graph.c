@@ -445,10 +445,8 @@ int dag_resolve_deferred(prov_dag *dag)
 
 		/* A node added later under the dependent's own id cannot exist:
 		 * ids are unique, and the dependent existed first. */
-		if (to == DAG_NO_NODE)
+		if (to == DAG_NO_NODE || (rc = add_edge(dag, d.node, to, PROV_DAG_OPTIONAL)))
 			dag->deferred[kept++] = d;
-		else
-			rc = add_edge(dag, d.node, to, PROV_DAG_OPTIONAL);
 	}
 	dag->deferred_count = kept;
 	return rc;
