@@ -244,8 +244,9 @@ PROV_API int prov_dag_to_dot(char **out, prov_dag *dag);
  * delay unless it was the last, the task called
  * prov_dag_context_set_retryable(ctx, 0), or the run was cancelled. A node
  * whose last attempt failed is failed, or cancelled when its error is
- * PROV_ECANCELLED; then its failure policy applies: fail (no node starts any
- * more, running nodes finish, never-started ones end skipped) or continue.
+ * PROV_ECANCELLED or the cancel took a retry away; then its failure policy
+ * applies: fail (no node starts any more, running nodes finish, never-started
+ * ones end skipped) or continue.
  *
  * prov_dag_cancel() stops the run: no node starts any more, running tasks
  * see it through prov_dag_context_cancelled(), delayed retries are dropped,

@@ -160,12 +160,13 @@ static void after_failure(struct dag_worker *w, prov_dag_context *ctx, const str
 {
 	struct dag_exec *ex = w->ex;
 	struct dag_failure *f = &ex->dag->failures[ctx->node];
+	bool retry_left = ctx->retryable && ctx->attempt < s->retry->max_attempts;
 
 	record_error(f, &ex->dag->nodes[ctx->node], rc);
 	atomic_store_explicit(&ex->any_failure, true, memory_order_relaxed);
 	ctx->error = f->error;
 	ctx->error_code = rc;
-	if (ctx->retryable && ctx->attempt < s->retry->max_attempts && !dag_exec_cancelled(ex)) {
+	if (retry_left && !dag_exec_cancelled(ex)) {
 		ctx->retry_delay_ms = retry_delay_ms(s->retry, ctx->attempt, ex->jitter_seed, ctx->node);
 		if (ex->on_retry) {
 			ex->on_retry(ctx, ex->userdata);
@@ -174,7 +175,9 @@ static void after_failure(struct dag_worker *w, prov_dag_context *ctx, const str
 		dag_exec_delay(w, ctx->node, later_ns(dag_worker_now(w), ctx->retry_delay_ms));
 		return;
 	}
-	finish(w, ctx, rc == PROV_ECANCELLED ? PROV_DAG_CANCELLED : PROV_DAG_FAILED, s->on_failure);
+	/* A retry the cancel took away ends the node as a dropped retry does. */
+	finish(w, ctx, rc == PROV_ECANCELLED || retry_left ? PROV_DAG_CANCELLED : PROV_DAG_FAILED,
+	       s->on_failure);
 }
 
 static void attempt(struct dag_worker *w, prov_dag_context *ctx)
