@@ -24,12 +24,15 @@ static const struct builtin_default {
 
 static int add_default(prov_value *root, prov_source *src, const struct builtin_default *d)
 {
-	prov_value *value;
-	int rc = prov_json_read(d->json, strlen(d->json), src, &value);
+	prov_value *parsed, *value;
+	int rc = prov_json_read(d->json, strlen(d->json), src, &parsed);
 
 	if (rc)
 		return rc;
-	return prov_config_tree_set(root, d->path, value);
+	/* Compiled-in values have no line to show. */
+	value = prov_value_with_origin(parsed, src, 0);
+	prov_value_unref(parsed);
+	return value ? prov_config_tree_set(root, d->path, value) : PROV_ENOMEM;
 }
 
 int prov_config_builtin_tree(const char *base_dir, prov_value **out)

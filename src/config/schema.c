@@ -367,21 +367,20 @@ static void check_match(const struct rule *rule, const prov_value *v, const char
 	prov_strbuf_release(&origin);
 }
 
-static void check_required(const struct rule *rule, const prov_value *parent, prov_strbuf *path,
+/* A required key is missing: name it by the path walked so far and the rest of the pattern. */
+static void report_missing(const struct rule *rule, size_t from, prov_strbuf *path,
 			   struct violations *vs)
 {
-	const struct prov_path_segment *last = &rule->path.segments[rule->path.count - 1];
-	char message[512];
-	size_t mark = path->len;
+	prov_strbuf key = PROV_STRBUF_INIT;
+	prov_strbuf message = PROV_STRBUF_INIT;
 
-	if (prov_path_step(parent, last->text, last->len))
-		return;
-	prov_path_append_key(path, last->text, last->len);
-	snprintf(message, sizeof(message), "required key '%s' is missing", prov_strbuf_cstr(path));
-	add_violation(vs, prov_strbuf_cstr(path), rule->where, message);
-	path->len = mark;
-	if (path->data)
-		path->data[mark] = '\0';
+	prov_strbuf_append(&key, path->data ? path->data : "", path->len);
+	for (size_t i = from; i < rule->path.count; i++)
+		prov_path_append_key(&key, rule->path.segments[i].text, rule->path.segments[i].len);
+	prov_strbuf_printf(&message, "required key '%s' is missing", prov_strbuf_cstr(&key));
+	add_violation(vs, prov_strbuf_cstr(&key), rule->where, prov_strbuf_cstr(&message));
+	prov_strbuf_release(&key);
+	prov_strbuf_release(&message);
 }
 
 /* Visit every value matching the rule's pattern from segment i on. */
@@ -392,9 +391,6 @@ static void visit(const struct rule *rule, const prov_value *v, size_t i, prov_s
 	size_t mark = path->len;
 	bool table = prov_value_is(v, PROV_VALUE_TABLE);
 
-	if (rule->required && i + 1 == rule->path.count) {
-		check_required(rule, v, path, vs);
-	}
 	if (i == rule->path.count) {
 		check_match(rule, v, path->len ? prov_strbuf_cstr(path) : "(root)", vs);
 		return;
@@ -402,6 +398,8 @@ static void visit(const struct rule *rule, const prov_value *v, size_t i, prov_s
 	seg = &rule->path.segments[i];
 	if (strcmp(seg->text, "*") != 0) {
 		const prov_value *next = prov_path_step(v, seg->text, seg->len);
+		if (!next && rule->required)
+			report_missing(rule, i, path, vs);
 		if (!next)
 			return;
 		if (table)
