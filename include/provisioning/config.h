@@ -231,6 +231,17 @@ PROV_API int prov_config_dump(const prov_config *c, const char *path, prov_forma
 			      unsigned int flags, char **out);
 
 /**
+ * Parse one document file alone (no layers, no interpolation) and print it
+ * in a format, owned: free with prov_free(). The input format comes from the
+ * file's extension. Secrets are redacted as in prov_config_dump(). Errors:
+ * PROV_ENOTFOUND, PROV_EINVAL (a directory, an unknown extension), PROV_EPARSE
+ * naming file:line, PROV_ETYPE (TOML output needs a table), PROV_ENOMEM.
+ * Thread safety: any thread.
+ */
+PROV_API int prov_config_dump_file(const char *path, prov_format format, unsigned int flags,
+				   char **out);
+
+/**
  * Whether a key path names a secret: its last part contains "password",
  * "token", "secret", "private_key" or "api_key", in any case. Returns 1 or 0.
  * Thread safety: any thread.
@@ -254,19 +265,24 @@ PROV_API int prov_config_schema_parse(prov_config_schema **out, const char *name
 /** Free a schema; NULL does nothing. */
 PROV_API void prov_config_schema_free(prov_config_schema *schema);
 
+/** Flags of prov_config_validate(). */
+#define PROV_CONFIG_VALIDATE_TEXT 1u  /**< report lines of text instead of JSON */
+
 /**
  * Check a config against a schema (NULL: the schema the config was resolved
  * with). Every violation is found, not just the first. Deprecated keys that
  * are set are logged as warnings (component "config") and are not
- * violations. When `violations` is not NULL it receives a JSON array (owned,
- * free with prov_free()), empty when valid, of
- * {"key","message","layer","file","line"} objects.
+ * violations. When `report` is not NULL it receives (owned, free with
+ * prov_free()) a JSON array, empty when valid, of
+ * {"key","message","layer","file","line"} objects; or, with
+ * PROV_CONFIG_VALIDATE_TEXT, one line per violation:
+ * "FILE:LINE (LAYER): MESSAGE\n".
  * Returns PROV_OK when valid; PROV_ECONFIG when not, with a message that
  * counts the violations and gives the first with its origin; PROV_EINVAL when
  * no schema is known. Thread safety: any thread.
  */
 PROV_API int prov_config_validate(const prov_config *c, const prov_config_schema *schema,
-				  char **violations);
+				  unsigned int flags, char **report);
 
 PROV_END_DECLS
 

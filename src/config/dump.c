@@ -73,33 +73,50 @@ static prov_value *redact(const prov_value *v)
 	return prov_value_ref(v);
 }
 
-int prov_config_dump(const prov_config *c, const char *path, prov_format format,
-		     unsigned int flags, char **out)
+static int print_tree(const prov_value *v, prov_format format, unsigned int flags, bool secret,
+		      char **out)
 {
 	prov_strbuf text = PROV_STRBUF_INIT;
-	const prov_value *v = prov_path_lookup(c->root, path);
 	prov_value *printed;
 	int rc;
 
-	*out = NULL;
-	if (!v)
-		return prov_config_get_type(c, path, &(int){ 0 });
 	if (format == PROV_FORMAT_AUTO)
 		return prov_err_set(PROV_EINVAL, PROV_ERRCAT_INVALID_ARGUMENT,
 				    "a dump needs a format: toml, yaml or json");
-	printed = (flags & PROV_CONFIG_DUMP_SECRETS) ? prov_value_ref(v) : redact(v);
+	if (flags & PROV_CONFIG_DUMP_SECRETS)
+		printed = prov_value_ref(v);
+	else
+		printed = secret ? stars(v) : redact(v);
 	if (!printed)
 		return prov_err_nomem();
-	if (path && *path && prov_config_is_secret_key(path) && !(flags & PROV_CONFIG_DUMP_SECRETS)) {
-		prov_value_unref(printed);
-		printed = prov_value_string(REDACTED, strlen(REDACTED), NULL, 0);
-		if (!printed)
-			return PROV_ENOMEM;
-	}
 	rc = prov_format_print(&text, format, printed);
 	prov_value_unref(printed);
 	if (rc == PROV_OK && !(*out = prov_strbuf_detach(&text, NULL)))
 		rc = prov_err_nomem();
 	prov_strbuf_release(&text);
+	return rc;
+}
+
+int prov_config_dump(const prov_config *c, const char *path, prov_format format,
+		     unsigned int flags, char **out)
+{
+	const prov_value *v = prov_path_lookup(c->root, path);
+
+	*out = NULL;
+	if (!v)
+		return prov_config_get_type(c, path, &(int){ 0 });
+	return print_tree(v, format, flags, path && *path && prov_config_is_secret_key(path), out);
+}
+
+int prov_config_dump_file(const char *path, prov_format format, unsigned int flags, char **out)
+{
+	prov_value *tree;
+	int rc = prov_format_load_file(path, PROV_FORMAT_AUTO, NULL, &tree);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	rc = print_tree(tree, format, flags, false, out);
+	prov_value_unref(tree);
 	return rc;
 }

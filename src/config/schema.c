@@ -253,6 +253,7 @@ bool prov_config_schema_type_of(const prov_config_schema *schema, const char *pa
 /* --- validation --- */
 
 struct violations {
+	prov_strbuf text;      /* one line per violation */
 	prov_strbuf json;      /* the array being built */
 	size_t count;
 	prov_strbuf first;     /* the first one's message, with its origin */
@@ -279,6 +280,8 @@ static void add_violation(struct violations *vs, const char *key, const prov_val
 	prov_strbuf_puts(&vs->json, ",\"file\":");
 	prov_strbuf_put_json_string(&vs->json, file, strlen(file));
 	prov_strbuf_printf(&vs->json, ",\"line\":%u}", line);
+	prov_config_describe_origin(&vs->text, where);
+	prov_strbuf_printf(&vs->text, ": %s\n", message);
 	if (vs->count++ == 0) {
 		prov_config_describe_origin(&vs->first, where);
 		prov_strbuf_printf(&vs->first, ": %s", message);
@@ -428,12 +431,14 @@ static void visit(const struct rule *rule, const prov_value *v, size_t i, prov_s
 		path->data[mark] = '\0';
 }
 
-static int report(struct violations *vs, char **out)
+static int report(struct violations *vs, unsigned int flags, char **out)
 {
+	prov_strbuf *chosen = (flags & PROV_CONFIG_VALIDATE_TEXT) ? &vs->text : &vs->json;
 	int rc = PROV_OK;
 
 	prov_strbuf_putc(&vs->json, ']');
-	if (prov_strbuf_status(&vs->json) || prov_strbuf_status(&vs->first))
+	prov_strbuf_reserve(&vs->text, 1);
+	if (prov_strbuf_status(chosen) || prov_strbuf_status(&vs->first))
 		return prov_err_nomem();
 	if (vs->count == 1)
 		rc = prov_err_set(PROV_ECONFIG, PROV_ERRCAT_CONFIGURATION, "%s",
@@ -442,14 +447,15 @@ static int report(struct violations *vs, char **out)
 		rc = prov_err_set(PROV_ECONFIG, PROV_ERRCAT_CONFIGURATION,
 				  "%zu schema violations; the first: %s", vs->count,
 				  prov_strbuf_cstr(&vs->first));
-	if (out && !(*out = prov_strbuf_detach(&vs->json, NULL)))
+	if (out && !(*out = prov_strbuf_detach(chosen, NULL)))
 		return prov_err_nomem();
 	return rc;
 }
 
-int prov_config_validate(const prov_config *c, const prov_config_schema *schema, char **violations)
+int prov_config_validate(const prov_config *c, const prov_config_schema *schema,
+			 unsigned int flags, char **violations)
 {
-	struct violations vs = { PROV_STRBUF_INIT, 0, PROV_STRBUF_INIT };
+	struct violations vs = { PROV_STRBUF_INIT, PROV_STRBUF_INIT, 0, PROV_STRBUF_INIT };
 	prov_strbuf path = PROV_STRBUF_INIT;
 	int rc;
 
@@ -463,8 +469,9 @@ int prov_config_validate(const prov_config *c, const prov_config_schema *schema,
 	prov_strbuf_putc(&vs.json, '[');
 	for (size_t i = 0; i < schema->count; i++)
 		visit(&schema->rules[i], c->root, 0, &path, &vs);
-	rc = report(&vs, violations);
+	rc = report(&vs, flags, violations);
 	prov_strbuf_release(&path);
+	prov_strbuf_release(&vs.text);
 	prov_strbuf_release(&vs.json);
 	prov_strbuf_release(&vs.first);
 	return rc;

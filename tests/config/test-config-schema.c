@@ -51,7 +51,7 @@ static char *validate(const char *config_yaml, int expected)
 
 	add_text(r, PROV_CONFIG_LAYER_PROJECT, "p.yaml", config_yaml, PROV_FORMAT_YAML);
 	c = resolve_ok(r);
-	ck_assert_int_eq(prov_config_validate(c, schema, &violations), expected);
+	ck_assert_int_eq(prov_config_validate(c, schema, 0, &violations), expected);
 	prov_config_free(c);
 	ck_assert_ptr_nonnull(violations);
 	return violations;
@@ -190,7 +190,7 @@ START_TEST(test_the_schema_key_names_the_schema_file)
 	ck_assert_int_eq(prov_config_resolver_add_environment(r, env), PROV_OK);
 	c = resolve_ok(r);
 	ck_assert_int_eq(get_int(c, "servers.count"), 4);
-	ck_assert_int_eq(prov_config_validate(c, NULL, &violations), PROV_ECONFIG);
+	ck_assert_int_eq(prov_config_validate(c, NULL, 0, &violations), PROV_ECONFIG);
 	ck_assert_contains(violations, "must be at most 3, not 4");
 	ck_assert_contains(violations, "\"file\":\"PROVISIONING_SERVERS__COUNT\"");
 	prov_free(violations);
@@ -205,7 +205,7 @@ START_TEST(test_validate_without_a_schema_is_an_error)
 {
 	prov_config *c = resolve_ok(r);
 
-	ck_assert_int_eq(prov_config_validate(c, NULL, NULL), PROV_EINVAL);
+	ck_assert_int_eq(prov_config_validate(c, NULL, 0, NULL), PROV_EINVAL);
 	ck_assert_str_eq(prov_error_last()->message, "no schema: give one, or set the 'schema' key");
 	prov_config_free(c);
 }
