@@ -170,9 +170,7 @@ int prov_config_get_json(const prov_config *c, const char *path, char **out)
 		return prov_err_nomem();
 	}
 	*out = prov_strbuf_detach(&json, NULL);
-	if (!*out && !(*out = prov_strdup("")))
-		return PROV_ENOMEM;
-	return PROV_OK;
+	return *out ? PROV_OK : PROV_ENOMEM;
 }
 
 int prov_config_get_array_length(const prov_config *c, const char *path, size_t *out)

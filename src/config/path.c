@@ -20,9 +20,8 @@ static int push_segment(struct prov_path *p, prov_strbuf *segment)
 	if (prov_grow(&p->segments, p->count + 1, sizeof(*p->segments)))
 		return PROV_ENOMEM;
 	s = &p->segments[p->count];
-	s->text = prov_strbuf_detach(segment, &len);
-	if (!s->text && !(s->text = calloc(1, 1)))
-		return prov_err_nomem();
+	if (!(s->text = prov_strbuf_detach(segment, &len)))
+		return PROV_ENOMEM;
 	s->len = len;
 	p->count++;
 	return PROV_OK;

@@ -278,8 +278,6 @@ static int parse_member(struct reader *r, prov_value *table, int depth)
 	key = prov_strbuf_detach(&r->scratch, &key_len);
 	if (!key)
 		return PROV_ENOMEM;
-	if (!key_len && !(key = calloc(1, 1)))
-		return prov_err_nomem();
 	rc = expect(r, ':', "':' after a key");
 	if (rc == PROV_OK)
 		rc = parse_value(r, depth, &value);

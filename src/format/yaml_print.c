@@ -113,6 +113,27 @@ static void put_member_value(prov_strbuf *out, const prov_value *v, int indent)
 	}
 }
 
+/* YAML readers limit implicit keys to 1024 characters; longer ones need "? key". */
+#define IMPLICIT_KEY_MAX 1000
+
+static void put_key(prov_strbuf *out, const char *key, size_t key_len, int indent)
+{
+	size_t start = out->len;
+
+	put_text(out, key, key_len);
+	if (out->len - start > IMPLICIT_KEY_MAX && !out->failed) {
+		/* Make room for "? " in front of the key, then end its line. */
+		size_t printed = out->len - start;
+		if (prov_strbuf_append(out, "  ", 2) == PROV_OK) {
+			memmove(out->data + start + 2, out->data + start, printed);
+			memcpy(out->data + start, "? ", 2);
+		}
+		prov_strbuf_putc(out, '\n');
+		put_indent(out, indent);
+	}
+	prov_strbuf_putc(out, ':');
+}
+
 static void put_table(prov_strbuf *out, const prov_value *t, int indent, bool inline_first)
 {
 	for (size_t i = 0; i < prov_table_len(t); i++) {
@@ -121,8 +142,7 @@ static void put_table(prov_strbuf *out, const prov_value *t, int indent, bool in
 
 		if (i > 0 || !inline_first)
 			put_indent(out, indent);
-		put_text(out, key, key_len);
-		prov_strbuf_putc(out, ':');
+		put_key(out, key, key_len, indent);
 		put_member_value(out, prov_table_value_at(t, i), indent);
 	}
 }

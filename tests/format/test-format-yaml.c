@@ -306,6 +306,28 @@ START_TEST(test_special_floats_print_as_yaml_words)
 }
 END_TEST
 
+START_TEST(test_a_long_key_prints_as_an_explicit_key)
+{
+	char *key = malloc(2001), *text = malloc(2100);
+	prov_value *v, *again = NULL;
+	prov_strbuf out = PROV_STRBUF_INIT;
+
+	memset(key, 'k', 2000);
+	key[2000] = '\0';
+	snprintf(text, 2100, "? %s\n: {a: 1}\n", key);
+	v = parse_ok(text);
+	ck_assert_int_eq(prov_yaml_print(&out, v), PROV_OK);
+	ck_assert_msg(prov_yaml_read(out.data, out.len, src, &again) == PROV_OK, "%s",
+		      prov_error_last()->message);
+	ck_assert(prov_value_equal(v, again));
+	prov_strbuf_release(&out);
+	prov_value_unref(v);
+	prov_value_unref(again);
+	free(key);
+	free(text);
+}
+END_TEST
+
 static Suite *yaml_suite(void)
 {
 	Suite *s = suite_create("format-yaml");
@@ -334,6 +356,7 @@ static Suite *yaml_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_printed_yaml_reads_back_equal);
 	tcase_add_test(tc, test_special_floats_print_as_yaml_words);
+	tcase_add_test(tc, test_a_long_key_prints_as_an_explicit_key);
 	suite_add_tcase(s, tc);
 	return s;
 }
