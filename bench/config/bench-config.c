@@ -1,0 +1,209 @@
+/*
+ * Config resolution against the raw parsers.
+ *
+ * Layers of 10,000 keys each (100 tables of 100 keys: strings, integers,
+ * floats, booleans; one string in ten interpolates paths.base or another key)
+ * are written to files, then timed two ways:
+ *   resolve: a resolver reads every file with the project's readers, merges
+ *            the layers and interpolates;
+ *   raw:     json-c parses each JSON file and libyaml loads the YAML file
+ *            into its document tree, the same bytes and nothing more.
+ * The target is resolve <= 2x raw. Each figure is the best of several runs.
+ */
+#include "config/config.h"
+#include "core/clock.h"
+#include "core/file.h"
+#include "core/strbuf.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#define TABLES 100
+#define KEYS_PER_TABLE 100
+#define RUNS 7
+
+enum layer_format { JSON, YAML };
+
+struct layer {
+	enum layer_format format;
+	int kind;              /* a prov_config_layer */
+	char path[512];
+	size_t bytes;
+};
+
+/* The value of key k of table t in layer l, as it is written in either format. */
+static void put_value(prov_strbuf *out, int l, int t, int k)
+{
+	switch ((t + k + l) % 5) {
+	case 0:
+		prov_strbuf_printf(out, "%d", t * 1000 + k + l);
+		break;
+	case 1:
+		prov_strbuf_printf(out, "%d.5", k + l);
+		break;
+	case 2:
+		prov_strbuf_puts(out, (k + l) % 2 ? "true" : "false");
+		break;
+	default:
+		if (k % 10 == 3)
+			prov_strbuf_printf(out, "\"{{paths.base}}/t%d/k%d\"", t, k);
+		else if (k % 10 == 4)
+			prov_strbuf_printf(out, "\"{{t%d.k%d}}-ref\"", t, (k + 2) % KEYS_PER_TABLE);
+		else
+			prov_strbuf_printf(out, "\"value-%d-%d-%d\"", l, t, k);
+	}
+}
+
+static void write_json(prov_strbuf *out, int l)
+{
+	prov_strbuf_puts(out, "{\n");
+	for (int t = 0; t < TABLES; t++) {
+		prov_strbuf_printf(out, "  \"t%d\": {\n", t);
+		for (int k = 0; k < KEYS_PER_TABLE; k++) {
+			prov_strbuf_printf(out, "    \"k%d\": ", k);
+			put_value(out, l, t, k);
+			prov_strbuf_puts(out, k + 1 < KEYS_PER_TABLE ? ",\n" : "\n");
+		}
+		prov_strbuf_puts(out, t + 1 < TABLES ? "  },\n" : "  }\n");
+	}
+	prov_strbuf_puts(out, "}\n");
+}
+
+static void write_yaml(prov_strbuf *out, int l)
+{
+	for (int t = 0; t < TABLES; t++) {
+		prov_strbuf_printf(out, "t%d:\n", t);
+		for (int k = 0; k < KEYS_PER_TABLE; k++) {
+			prov_strbuf_printf(out, "  k%d: ", k);
+			put_value(out, l, t, k);
+			prov_strbuf_putc(out, '\n');
+		}
+	}
+}
+
+static int write_layer(const char *dir, int index, struct layer *layer)
+{
+	prov_strbuf text = PROV_STRBUF_INIT;
+	int rc;
+
+	snprintf(layer->path, sizeof(layer->path), "%s/layer%d.%s", dir, index,
+		 layer->format == JSON ? "json" : "yaml");
+	if (layer->format == JSON)
+		write_json(&text, index);
+	else
+		write_yaml(&text, index);
+	layer->bytes = text.len;
+	rc = prov_file_write_atomic(layer->path, text.data, text.len);
+	prov_strbuf_release(&text);
+	return rc;
+}
+
+static double seconds_since(int64_t start_ns)
+{
+	return (double)(prov_clock_monotonic_ns() - start_ns) / 1e9;
+}
+
+static int resolve_once(const struct layer *layers, size_t count, const char *dir, double *secs)
+{
+	int64_t start = prov_clock_monotonic_ns();
+	prov_config_resolver *r = NULL;
+	prov_config *c = NULL;
+	int rc = prov_config_resolver_new(&r);
+
+	if (rc == PROV_OK)
+		rc = prov_config_resolver_set_base_dir(r, dir);
+	for (size_t i = 0; rc == PROV_OK && i < count; i++)
+		rc = prov_config_resolver_add_layer_file(r, layers[i].kind, layers[i].path);
+	if (rc == PROV_OK)
+		rc = prov_config_resolve(r, &c);
+	*secs = seconds_since(start);
+	if (rc)
+		fprintf(stderr, "resolve failed: %s\n", prov_error_last()->message);
+	prov_config_free(c);
+	prov_config_resolver_free(r);
+	return rc;
+}
+
+static int raw_yaml(const char *text, size_t len)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	int ok;
+
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	ok = yaml_parser_load(&parser, &doc);
+	if (ok)
+		yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return ok ? 0 : -1;
+}
+
+/* The raw parse of every file, reading included, as the resolver reads them. */
+static int raw_once(const struct layer *layers, size_t count, double *secs)
+{
+	int64_t start = prov_clock_monotonic_ns();
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		char *text;
+		size_t len;
+
+		if (prov_file_read(layers[i].path, 64u << 20, &text, &len))
+			return -1;
+		if (layers[i].format == YAML) {
+			rc = raw_yaml(text, len);
+		} else {
+			json_object *obj = json_tokener_parse(text);
+			rc = obj ? 0 : -1;
+			json_object_put(obj);
+		}
+		free(text);
+	}
+	*secs = seconds_since(start);
+	return rc;
+}
+
+int main(void)
+{
+	struct layer layers[] = {
+		{ YAML, PROV_CONFIG_LAYER_USER, "", 0 },
+		{ JSON, PROV_CONFIG_LAYER_PROJECT, "", 0 },
+		{ JSON, PROV_CONFIG_LAYER_EXPLICIT, "", 0 },
+	};
+	size_t count = sizeof(layers) / sizeof(layers[0]), bytes = 0;
+	char dir[] = "/tmp/prov-bench-config-XXXXXX";
+	double best_resolve = 1e9, best_raw = 1e9;
+	int rc = 0;
+
+	if (!mkdtemp(dir))
+		return 1;
+	for (size_t i = 0; rc == 0 && i < count; i++) {
+		rc = write_layer(dir, (int)i, &layers[i]);
+		bytes += layers[i].bytes;
+	}
+	for (int run = 0; rc == 0 && run < RUNS; run++) {
+		double resolve_s = 0, raw_s = 0;
+		rc = resolve_once(layers, count, dir, &resolve_s) || raw_once(layers, count, &raw_s);
+		if (resolve_s < best_resolve)
+			best_resolve = resolve_s;
+		if (raw_s < best_raw)
+			best_raw = raw_s;
+	}
+	for (size_t i = 0; i < count; i++)
+		unlink(layers[i].path);
+	rmdir(dir);
+	if (rc)
+		return 1;
+	printf("config resolve: %zu layers x %d keys (YAML, JSON, JSON), %.1f MB, best of %d\n",
+	       count, TABLES * KEYS_PER_TABLE, (double)bytes / 1e6, RUNS);
+	printf("  resolve (read, parse, merge, interpolate): %8.2f ms\n", best_resolve * 1e3);
+	printf("  raw parse (json-c + libyaml document):     %8.2f ms\n", best_raw * 1e3);
+	printf("  ratio %.2fx (target <= 2.00x): %s\n", best_resolve / best_raw,
+	       best_resolve <= 2 * best_raw ? "met" : "NOT MET");
+	return 0;
+}
