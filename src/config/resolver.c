@@ -252,24 +252,28 @@ static prov_value *retag(const prov_value *v, const char *layer_name, prov_sourc
 			 prov_source **cache_to)
 {
 	prov_source *src = retagged_source(prov_value_source(v), layer_name, cache_from, cache_to);
-	prov_value *copy = src ? prov_value_with_origin(v, src, prov_value_line(v)) : NULL;
 	bool table = prov_value_is(v, PROV_VALUE_TABLE);
 	size_t count = table ? prov_table_len(v) : prov_array_len(v);
+	prov_value *copy;
 
-	if (!copy || (!table && !prov_value_is(v, PROV_VALUE_ARRAY)))
-		return copy;
-	if (!table) {
-		prov_value_unref(copy);
-		copy = prov_value_array(src, prov_value_line(v));
-	}
+	if (!src)
+		return NULL;
+	if (!table && !prov_value_is(v, PROV_VALUE_ARRAY))
+		return prov_value_with_origin(v, src, prov_value_line(v));
+	copy = table ? prov_value_table(src, prov_value_line(v)) : prov_value_array(src, prov_value_line(v));
 	for (size_t i = 0; copy && i < count; i++) {
 		prov_value *child = retag(table ? prov_table_value_at(v, i) : prov_array_at(v, i),
 					  layer_name, cache_from, cache_to);
-		size_t key_len;
+		size_t key_len = 0;
 		const char *key = table ? prov_table_key_at(v, i, &key_len) : NULL;
-		int rc = !child ? PROV_ENOMEM
-			 : table ? prov_table_set(copy, key, key_len, prov_table_key_line_at(v, i), child)
-				 : prov_array_push(copy, child);
+		int rc;
+
+		if (!child)
+			rc = PROV_ENOMEM;
+		else if (table)
+			rc = prov_table_set(copy, key, key_len, prov_table_key_line_at(v, i), child);
+		else
+			rc = prov_array_push(copy, child);
 		if (rc) {
 			prov_value_unref(copy);
 			copy = NULL;
