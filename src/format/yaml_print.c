@@ -3,8 +3,8 @@
  *
  * A string is written plain only when a YAML 1.2 core-schema reader (and a
  * YAML 1.1 one: yes/no/on/off) would read it back as the same string;
- * otherwise it is double-quoted, whose escapes are a superset of JSON's, so
- * the JSON string writer serves.
+ * otherwise it is double-quoted, with every character a reader would not
+ * take back as itself (controls, C1 characters, line separators) escaped.
  */
 #include "format/format.h"
 #include "core/utf8.h"
@@ -32,21 +32,65 @@ static bool reads_as_other_type(const char *s)
 	return *p >= '0' && *p <= '9';
 }
 
+/* The code point of a valid UTF-8 sequence of n bytes. */
+static uint32_t decode(const unsigned char *p, size_t n)
+{
+	static const unsigned char lead_mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	uint32_t cp = p[0] & lead_mask[n];
+
+	for (size_t i = 1; i < n; i++)
+		cp = (cp << 6) | (p[i] & 0x3f);
+	return cp;
+}
+
+/* Characters a YAML reader would not read back as themselves: controls, C1, line separators, BOMs. */
+static bool must_escape(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 ||
+	       cp == 0x2029 || cp == 0xfeff || cp == 0xfffe || cp == 0xffff;
+}
+
 static bool plain_is_safe(const char *s, size_t len)
 {
-	if (len == 0 || strlen(s) != len || s[0] == ' ' || s[len - 1] == ' ' || s[len - 1] == ':')
+	if (len == 0 || s[0] == ' ' || s[len - 1] == ' ' || s[len - 1] == ':')
 		return false;
 	if (strchr("-?:,[]{}#&*!|>'\"%@`", s[0]) || strncmp(s, "...", 3) == 0 ||
 	    strncmp(s, "<<", 2) == 0)
 		return false;
-	if (strstr(s, ": ") || strstr(s, " #") || reads_as_other_type(s))
+	if (strlen(s) != len || strstr(s, ": ") || strstr(s, " #") || reads_as_other_type(s))
 		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
+	for (size_t i = 0; i < len;) {
+		size_t n = prov_utf8_sequence(s + i, len - i);
+		if (n == 0 || must_escape(decode((const unsigned char *)s + i, n)))
 			return false;
+		i += n;
 	}
-	return prov_utf8_check(s, len) == len;
+	return true;
+}
+
+/* A double-quoted scalar; invalid UTF-8 becomes U+FFFD, as in the JSON writer. */
+static void put_quoted(prov_strbuf *out, const char *s, size_t len)
+{
+	prov_strbuf_putc(out, '"');
+	for (size_t i = 0; i < len;) {
+		size_t n = prov_utf8_sequence(s + i, len - i);
+		uint32_t cp = n ? decode((const unsigned char *)s + i, n) : 0xfffd;
+
+		if (cp == '"' || cp == '\\')
+			prov_strbuf_printf(out, "\\%c", (char)cp);
+		else if (cp == '\n')
+			prov_strbuf_puts(out, "\\n");
+		else if (cp == '\t')
+			prov_strbuf_puts(out, "\\t");
+		else if (must_escape(cp))
+			prov_strbuf_printf(out, "\\u%04x", (unsigned)cp);
+		else if (n)
+			prov_strbuf_append(out, s + i, n);
+		else
+			prov_strbuf_puts(out, "\xEF\xBF\xBD");
+		i += n ? n : 1;
+	}
+	prov_strbuf_putc(out, '"');
 }
 
 static void put_text(prov_strbuf *out, const char *s, size_t len)
@@ -54,7 +98,7 @@ static void put_text(prov_strbuf *out, const char *s, size_t len)
 	if (plain_is_safe(s, len))
 		prov_strbuf_append(out, s, len);
 	else
-		prov_strbuf_put_json_string(out, s, len);
+		put_quoted(out, s, len);
 }
 
 static void put_indent(prov_strbuf *out, int indent)

@@ -276,7 +276,7 @@ START_TEST(test_printed_yaml_reads_back_equal)
 	const char *json = "{\"plain\":\"hello world\",\"looks_bool\":\"true\",\"looks_int\":\"0x10\","
 			   "\"looks_float\":\"1e5\",\"empty\":\"\",\"colon\":\"a: b\",\"hash\":\"a #b\","
 			   "\"lines\":\"a\\nb\",\"lead\":\"-x\",\"space\":\" x\",\"merge\":\"<<\","
-			   "\"nul\":\"a\\u0000b\",\"tab\":\"a\\tb\",\"unicode\":\"\\u00e9t\\u00e9\","
+			   "\"nul\":\"a\\u0000b\",\"breaks\":\"a\\u0085b\\u2028c\\u007fd\\u00a0e\\ufeff\",\"tab\":\"a\\tb\",\"unicode\":\"\\u00e9t\\u00e9\","
 			   "\"n\":null,\"b\":false,\"i\":-7,\"d\":0.1,\"big\":1e300,"
 			   "\"list\":[1,[2,[3]],{\"k\":\"v\",\"k2\":[]},{}],\"t\":{\"u\":{\"v\":1}},"
 			   "\"<<\":1,\"a: b\":2,\"yes\":3,\"\":4}";
