@@ -225,7 +225,8 @@ PROV_API int prov_config_get_origin(const prov_config *c, const char *path, cons
  * The subtree at path ("" for all) printed as TOML, YAML or JSON (format
  * must not be AUTO), owned: free with prov_free(). Secrets (see
  * prov_config_is_secret_key()) print as "***" unless PROV_CONFIG_DUMP_SECRETS.
- * Errors: PROV_ENOTFOUND, PROV_EINVAL, PROV_ETYPE (TOML needs a table), PROV_ENOMEM.
+ * Errors: PROV_ENOTFOUND, PROV_EINVAL (also: TOML output of something other
+ * than a table), PROV_EUNSUPPORTED (TOML has no null), PROV_ENOMEM.
  */
 PROV_API int prov_config_dump(const prov_config *c, const char *path, prov_format format,
 			      unsigned int flags, char **out);
@@ -235,7 +236,8 @@ PROV_API int prov_config_dump(const prov_config *c, const char *path, prov_forma
  * in a format, owned: free with prov_free(). The input format comes from the
  * file's extension. Secrets are redacted as in prov_config_dump(). Errors:
  * PROV_ENOTFOUND, PROV_EINVAL (a directory, an unknown extension), PROV_EPARSE
- * naming file:line, PROV_ETYPE (TOML output needs a table), PROV_ENOMEM.
+ * naming file:line, PROV_EINVAL/PROV_EUNSUPPORTED for TOML output of a
+ * document TOML cannot hold (not a table, a null), PROV_ENOMEM.
  * Thread safety: any thread.
  */
 PROV_API int prov_config_dump_file(const char *path, prov_format format, unsigned int flags,

@@ -1,5 +1,6 @@
 /* Choosing a format, and dispatching to its reader or printer. */
 #include "format/format.h"
+#include "format/toml.h"
 #include "core/err.h"
 #include "core/file.h"
 
@@ -56,6 +57,8 @@ int prov_format_parse(prov_format format, const char *text, size_t len, prov_sou
 {
 	*out = NULL;
 	switch (format) {
+	case PROV_FORMAT_TOML:
+		return prov_toml_parse(text, len, src, out);
 	case PROV_FORMAT_YAML:
 		return prov_yaml_read(text, len, src, out);
 	case PROV_FORMAT_JSON:
@@ -89,6 +92,8 @@ int prov_format_load_file(const char *path, prov_format format, const char *laye
 int prov_format_print(prov_strbuf *out, prov_format format, const prov_value *v)
 {
 	switch (format) {
+	case PROV_FORMAT_TOML:
+		return prov_toml_print(out, v);
 	case PROV_FORMAT_YAML:
 		return prov_yaml_print(out, v);
 	case PROV_FORMAT_JSON:
