@@ -66,6 +66,9 @@ START_TEST(test_show_prints_yaml_with_secrets_redacted)
 	ck_assert_contains(out, "\"password\": \"hunter2\"");
 	ck_assert_int_eq(run(NULL, "--json config show"), 0);
 	ck_assert_contains(out, "\"port\": 5432");
+	ck_assert_int_eq(run(NULL, "config show --format toml"), 0);
+	ck_assert_contains(out, "name = \"web\"\n");
+	ck_assert_contains(out, "[db]\npassword = \"***\"\nport = 5432\n");
 }
 END_TEST
 
@@ -149,6 +152,13 @@ START_TEST(test_dump_converts_one_file)
 			 "  \"token\": \"***\"\n}\n");
 	ck_assert_int_eq(run(NULL, "config dump one.yaml --format yaml --show-secrets"), 0);
 	ck_assert_str_eq(out, "a:\n  b:\n  - 1\n  - x\ntoken: t\n");
+	ck_assert_int_eq(run(NULL, "config dump one.yaml --format toml"), 0);
+	ck_assert_str_eq(out, "token = \"***\"\n\n[a]\nb = [1, \"x\"]\n");
+	write_in_dir("two.toml", "[server]\nport = 8080\n");
+	ck_assert_int_eq(run(NULL, "config dump two.toml"), 0);
+	ck_assert_str_eq(out, "{\n  \"server\": {\n    \"port\": 8080\n  }\n}\n");
+	write_in_dir("null.yaml", "a: ~\n");
+	ck_assert_int_eq(run(NULL, "config dump null.yaml --format toml"), 1);
 	ck_assert_int_eq(run(NULL, "config dump missing.json"), 1);
 	ck_assert_int_eq(run(NULL, "config dump one.yaml --format xml"), 2);
 	ck_assert_int_eq(run(NULL, "config dump ."), 1);

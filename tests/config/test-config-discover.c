@@ -75,14 +75,15 @@ START_TEST(test_every_standard_layer_is_found_in_order)
 {
 	prov_config *c;
 	char *ws = test_path(root, "ws");
+	int line;
 
 	write_at("defaults/config.defaults.yaml", "k: {defaults: 1, system: 1, user: 1, project: 1, workspace: 1, envfile: 1, var: 1}\n");
 	write_at("etc/config.json", "{\"k\": {\"system\": 2, \"user\": 2, \"project\": 2, \"workspace\": 2, \"envfile\": 2, \"var\": 2}}");
 	write_at("user/config.yml", "k: {user: 3, project: 3, workspace: 3, envfile: 3, var: 3}\n");
-	write_at("proj/provisioning.yaml", "k: {project: 4, workspace: 4, envfile: 4, var: 4}\n");
+	write_at("proj/provisioning.toml", "[k]\nproject = 4\nworkspace = 4\nenvfile = 4\nvar = 4\n");
 	write_at("ws/config.json", "{\"k\": {\"workspace\": 5, \"envfile\": 5, \"var\": 5}}");
 	write_at("user/config.prod.yaml", "k: {envfile: 6, var: 6}\nfrom_user_env: 1\n");
-	write_at("proj/config.prod.json", "{\"k\": {\"envfile\": 7, \"var\": 7}}");
+	write_at("proj/config.prod.toml", "k.envfile = 7\nk.var = 7\n");
 	env[0] = "PROVISIONING_K__VAR=8";
 	env[1] = NULL;
 	opts.workspace_dir = ws;
@@ -94,6 +95,8 @@ START_TEST(test_every_standard_layer_is_found_in_order)
 	ck_assert_int_eq(get_int(c, "k.user"), 3);
 	ck_assert_int_eq(get_int(c, "k.project"), 4);
 	ck_assert_str_eq(layer_of(c, "k.project"), "project");
+	ck_assert_int_eq(prov_config_get_origin(c, "k.project", NULL, NULL, &line), PROV_OK);
+	ck_assert_int_eq(line, 2);
 	ck_assert_int_eq(get_int(c, "k.workspace"), 5);
 	ck_assert_int_eq(get_int(c, "k.envfile"), 7);
 	ck_assert_str_eq(layer_of(c, "k.envfile"), "env-file");
@@ -132,12 +135,12 @@ START_TEST(test_two_formats_in_one_place_is_an_error_naming_both)
 {
 	const char *message;
 
-	write_at("user/config.yaml", "a: 1\n");
+	write_at("user/config.toml", "a = 1\n");
 	write_at("user/config.json", "{\"a\": 1}");
 	ck_assert_int_eq(prov_config_resolver_discover(r, &opts), PROV_ECONFIG);
 	message = prov_error_last()->message;
 	ck_assert_contains(message, "two config files for one layer in one place");
-	ck_assert_contains(message, "user/config.yaml");
+	ck_assert_contains(message, "user/config.toml");
 	ck_assert_contains(message, "user/config.json");
 }
 END_TEST

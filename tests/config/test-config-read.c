@@ -15,6 +15,9 @@ static void setup(void)
 	add_text(r, PROV_CONFIG_LAYER_PROJECT, "project.json",
 		 "{\n  \"db\": {\n    \"port\": 5432\n  },\n  \"api_key\": \"k-123\",\n"
 		 "  \"tokens\": {\"github\": \"t\"}\n}", PROV_FORMAT_JSON);
+	add_text(r, PROV_CONFIG_LAYER_WORKSPACE, "ws.toml",
+		 "# workspace\n[db]\nreplicas = 2\n\n[db.backup]\nat = 1979-05-27T07:32:00Z\n",
+		 PROV_FORMAT_TOML);
 	c = resolve_ok(r);
 }
 
@@ -78,7 +81,7 @@ START_TEST(test_a_wrong_type_names_the_path_and_origin)
 	ck_assert_int_eq(prov_config_get_bool(c, "count", &b), PROV_ETYPE);
 	ck_assert_int_eq(prov_config_get_array_length(c, "db", &n), PROV_ETYPE);
 	ck_assert_str_eq(prov_error_last()->message,
-			 "config key 'db' is a table, not an array (set at project.json:2 (project))");
+			 "config key 'db' is a table, not an array (set at ws.toml:2 (workspace))");
 }
 END_TEST
 
@@ -95,6 +98,12 @@ START_TEST(test_origins_name_layer_file_and_line_for_each_format)
 	ck_assert_str_eq(layer, "user");
 	ck_assert_str_eq(file, "user.yaml");
 	ck_assert_int_eq(line, 7);
+	ck_assert_int_eq(prov_config_get_origin(c, "db.replicas", &layer, &file, &line), PROV_OK);
+	ck_assert_str_eq(layer, "workspace");
+	ck_assert_str_eq(file, "ws.toml");
+	ck_assert_int_eq(line, 3);
+	ck_assert_int_eq(prov_config_get_origin(c, "db.backup.at", &layer, &file, &line), PROV_OK);
+	ck_assert_int_eq(line, 6);
 	ck_assert_int_eq(prov_config_get_origin(c, "checkpoint.store", &layer, &file, &line), PROV_OK);
 	ck_assert_str_eq(layer, "builtin");
 	ck_assert_str_eq(file, "<builtin>");
@@ -124,12 +133,14 @@ START_TEST(test_keys_enumerate_in_order)
 	size_t n;
 
 	ck_assert_int_eq(prov_config_get_key_count(c, "db", &n), PROV_OK);
-	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(n, 5);
 	ck_assert_int_eq(prov_config_get_key_at(c, "db", 0, &key), PROV_OK);
 	ck_assert_str_eq(key, "password");
 	ck_assert_int_eq(prov_config_get_key_at(c, "db", 2, &key), PROV_OK);
 	ck_assert_str_eq(key, "port");
-	ck_assert_int_eq(prov_config_get_key_at(c, "db", 3, &key), PROV_ERANGE);
+	ck_assert_int_eq(prov_config_get_key_at(c, "db", 4, &key), PROV_OK);
+	ck_assert_str_eq(key, "backup");
+	ck_assert_int_eq(prov_config_get_key_at(c, "db", 5, &key), PROV_ERANGE);
 	ck_assert_int_eq(prov_config_get_key_count(c, "", &n), PROV_OK);
 	ck_assert_int_eq(prov_config_get_key_at(c, NULL, 0, &key), PROV_OK);
 	ck_assert_str_eq(key, "paths");
@@ -161,7 +172,8 @@ START_TEST(test_dumps_redact_secrets_unless_asked)
 	ck_assert_contains(json, "\"tokens\": \"***\"");
 	ck_assert_ptr_null(strstr(json, "hunter2"));
 	ck_assert_int_eq(prov_config_dump(c, "db", PROV_FORMAT_YAML, 0, &yaml), PROV_OK);
-	ck_assert_str_eq(yaml, "password: \"***\"\nhost: db.local\nport: 5432\n");
+	ck_assert_str_eq(yaml, "password: \"***\"\nhost: db.local\nport: 5432\nreplicas: 2\nbackup:\n"
+			 "  at: \"1979-05-27T07:32:00Z\"\n");
 	ck_assert_ptr_null(strstr(yaml, "hunter2"));
 	ck_assert_int_eq(prov_config_dump(c, "", PROV_FORMAT_JSON, PROV_CONFIG_DUMP_SECRETS, &open), PROV_OK);
 	ck_assert_contains(open, "hunter2");
@@ -173,6 +185,25 @@ START_TEST(test_dumps_redact_secrets_unless_asked)
 	prov_free(json);
 	ck_assert_int_eq(prov_config_dump(c, "", PROV_FORMAT_AUTO, 0, &json), PROV_EINVAL);
 	ck_assert_int_eq(prov_config_dump(c, "nope", PROV_FORMAT_JSON, 0, &json), PROV_ENOTFOUND);
+}
+END_TEST
+
+START_TEST(test_a_toml_datetime_reads_as_text_and_dumps_as_toml)
+{
+	char *toml = NULL;
+	int type;
+
+	ck_assert_str_eq(get_str(c, "db.backup.at"), "1979-05-27T07:32:00Z");
+	ck_assert_int_eq(prov_config_get_type(c, "db.backup.at", &type), PROV_OK);
+	ck_assert_int_eq(type, PROV_CONFIG_DATETIME);
+	ck_assert_int_eq(prov_config_dump(c, "db", PROV_FORMAT_TOML, 0, &toml), PROV_OK);
+	ck_assert_str_eq(toml, "password = \"***\"\nhost = \"db.local\"\nport = 5432\nreplicas = 2\n\n"
+			 "[backup]\nat = 1979-05-27T07:32:00Z\n");
+	prov_free(toml);
+	ck_assert_int_eq(prov_config_dump(c, "", PROV_FORMAT_TOML, 0, &toml), PROV_OK);
+	ck_assert_contains(toml, "[db.backup]\n");
+	prov_free(toml);
+	ck_assert_int_eq(prov_config_dump(c, "count", PROV_FORMAT_TOML, 0, &toml), PROV_EINVAL);
 }
 END_TEST
 
@@ -210,6 +241,7 @@ static Suite *read_suite(void)
 	tcase_add_test(tc, test_keys_enumerate_in_order);
 	tcase_add_test(tc, test_secret_keys_are_recognised_by_their_last_part);
 	tcase_add_test(tc, test_dumps_redact_secrets_unless_asked);
+	tcase_add_test(tc, test_a_toml_datetime_reads_as_text_and_dumps_as_toml);
 	tcase_add_test(tc, test_invalid_paths_are_invalid_arguments);
 	tcase_add_test(tc, test_layer_names_cover_every_kind);
 	suite_add_tcase(s, tc);
