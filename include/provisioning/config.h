@@ -227,6 +227,7 @@ PROV_API int prov_config_get_origin(const prov_config *c, const char *path, cons
  * prov_config_is_secret_key()) print as "***" unless PROV_CONFIG_DUMP_SECRETS.
  * Errors: PROV_ENOTFOUND, PROV_EINVAL (also: TOML output of something other
  * than a table), PROV_EUNSUPPORTED (TOML has no null), PROV_ENOMEM.
+ * Thread safety: any thread, at the same time as other readers.
  */
 PROV_API int prov_config_dump(const prov_config *c, const char *path, prov_format format,
 			      unsigned int flags, char **out);
