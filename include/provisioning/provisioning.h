@@ -11,8 +11,10 @@
 #include <provisioning/version.h>
 #include <provisioning/error.h>
 #include <provisioning/format.h>
+#include <provisioning/config.h>
 #include <provisioning/log.h>
 #include <provisioning/process.h>
+#include <provisioning/dag.h>
 #include <provisioning/checkpoint.h>
 
 #endif
