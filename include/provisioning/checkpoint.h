@@ -443,9 +443,10 @@ typedef struct prov_checkpoint_store_options {
 #define PROV_CHECKPOINT_STORE_OPTIONS_INIT { sizeof(prov_checkpoint_store_options), NULL, NULL }
 
 /**
- * Open a store. The directory store creates `dir` (mode 0700) when missing.
- * PROV_EINVAL for an unknown store kind or a missing directory,
- * PROV_EUNSUPPORTED for a kind this build lacks, PROV_EIO naming the path.
+ * Open a store. The directory store reads a directory that does not exist
+ * yet as empty, and creates it (mode 0700, parents too) at the first
+ * acquire. PROV_EINVAL for an unknown store kind or a missing directory
+ * option, PROV_EUNSUPPORTED for a kind this build lacks.
  */
 PROV_API int prov_checkpoint_store_open(prov_checkpoint_store **out,
 					const prov_checkpoint_store_options *options);

@@ -332,10 +332,28 @@ static int dirstore_remove(void *backend, const prov_checkpoint_token *token)
 /* Ownership                                                           */
 /* ------------------------------------------------------------------ */
 
+/* Readers need no directories, so a store only creates them once it writes. */
+static int make_directories(prov_dirstore *s)
+{
+	int rc = prov_dir_create_io(s->io, s->dir);
+
+	if (rc == PROV_OK)
+		rc = prov_dir_create_io(s->io, s->journal_dir);
+	if (rc == PROV_OK)
+		rc = prov_dir_create_io(s->io, s->snapshot_dir);
+	if (rc == PROV_OK)
+		rc = prov_dir_create_io(s->io, s->lock_dir);
+	return rc;
+}
+
 static int ensure_journal(prov_dirstore *s)
 {
+	int rc;
+
 	if (s->journal)
 		return PROV_OK;
+	if ((rc = make_directories(s)) != PROV_OK)
+		return rc;
 	prov_dirstore_recover(s);
 	if (s->journal)
 		return PROV_OK;
@@ -516,23 +534,12 @@ static uint64_t random_nonce(void)
 	return (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
 }
 
-static int make_directories(prov_dirstore *s)
+static int name_directories(prov_dirstore *s)
 {
-	int rc = PROV_OK;
-
 	s->journal_dir = prov_dirstore_path(s->dir, "journal", "");
 	s->snapshot_dir = prov_dirstore_path(s->dir, "checkpoints", "");
 	s->lock_dir = prov_dirstore_path(s->dir, "locks", "");
-	if (!s->journal_dir || !s->snapshot_dir || !s->lock_dir)
-		return PROV_ENOMEM;
-	rc = prov_dir_create_io(s->io, s->dir);
-	if (rc == PROV_OK)
-		rc = prov_dir_create_io(s->io, s->journal_dir);
-	if (rc == PROV_OK)
-		rc = prov_dir_create_io(s->io, s->snapshot_dir);
-	if (rc == PROV_OK)
-		rc = prov_dir_create_io(s->io, s->lock_dir);
-	return rc;
+	return s->journal_dir && s->snapshot_dir && s->lock_dir ? PROV_OK : PROV_ENOMEM;
 }
 
 int prov_dirstore_open(prov_checkpoint_store **out, const prov_fileio *io, const char *dir,
@@ -550,7 +557,7 @@ int prov_dirstore_open(prov_checkpoint_store **out, const prov_fileio *io, const
 	s->nonce = random_nonce();
 	s->journal_capacity = journal_capacity ? journal_capacity : PROV_JOURNAL_DEFAULT_CAPACITY;
 	s->dir = prov_strdup(dir);
-	rc = s->dir ? make_directories(s) : PROV_ENOMEM;
+	rc = s->dir ? name_directories(s) : PROV_ENOMEM;
 	if (rc == PROV_OK)
 		rc = prov_checkpoint_store_new(out, &dirstore_interface, s);
 	if (rc != PROV_OK)

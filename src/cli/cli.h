@@ -50,6 +50,9 @@ int cli_load_config(const struct cli_globals *g, prov_config **out);
 /* provisioning config show|get|validate|dump */
 int cli_config(const struct cli_globals *g, int argc, char **argv);
 
+/* provisioning checkpoint list|show|delete */
+int cli_checkpoint(const struct cli_globals *g, int argc, char **argv);
+
 /* Print "provisioning: MESSAGE" on stderr and return CLI_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

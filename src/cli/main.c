@@ -13,6 +13,7 @@
 
 static const struct cli_command commands[] = {
 	{ "config", "show, query, validate and convert configuration", cli_config },
+	{ "checkpoint", "list, show and delete the stored checkpoints", cli_checkpoint },
 	{ NULL, NULL, NULL },
 };
 

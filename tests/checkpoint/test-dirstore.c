@@ -86,11 +86,12 @@ static int count_files(const char *sub)
 	struct dirent *e;
 	int n = 0;
 
-	ck_assert_ptr_nonnull(d);
+	free(path);
+	if (!d)
+		return 0;
 	while ((e = readdir(d)))
 		n += e->d_name[0] != '.';
 	closedir(d);
-	free(path);
 	return n;
 }
 
@@ -435,13 +436,15 @@ END_TEST
 START_TEST(test_a_snapshot_holding_another_workflow_is_damaged)
 {
 	prov_checkpoint_store *store = open_store(0);
-	char *path = test_path(dir, "checkpoints/wf-a.json");
+	char *snapshots = test_path(dir, "checkpoints"), *path = test_path(dir, "checkpoints/wf-a.json");
 	prov_checkpoint *cp;
 
+	ck_assert_int_eq(mkdir(snapshots, 0700), 0);
 	test_write_file(path, "{\"workflow_id\":\"wf-b\"}");
 	ck_assert_int_eq(prov_checkpoint_store_load(&cp, store, "wf-a"), PROV_ESTORE);
 	ck_assert_ptr_nonnull(strstr(prov_error_last()->message, "holds workflow wf-b, not wf-a"));
 	prov_checkpoint_store_close(store);
+	free(snapshots);
 	free(path);
 }
 END_TEST
@@ -585,10 +588,13 @@ START_TEST(test_what_a_crashed_process_wrote_is_read_and_recovered)
 }
 END_TEST
 
-START_TEST(test_open_options_choose_the_store)
+START_TEST(test_open_options_choose_the_store_which_appears_at_the_first_acquire)
 {
 	prov_checkpoint_store_options options = PROV_CHECKPOINT_STORE_OPTIONS_INIT;
 	prov_checkpoint_store *store;
+	prov_checkpoint_token *token;
+	prov_checkpoint_list *l;
+	prov_checkpoint *cp;
 	char *nested = test_path(dir, "a/b/checkpoints");
 	struct stat st;
 
@@ -602,8 +608,16 @@ START_TEST(test_open_options_choose_the_store)
 	options.store = "dir";
 	options.dir = nested;
 	ck_assert_int_eq(prov_checkpoint_store_open(&store, &options), PROV_OK);
+	ck_assert_int_ne(stat(nested, &st), 0);
+	ck_assert_int_eq(prov_checkpoint_store_list(&l, store, NULL), PROV_OK);
+	ck_assert_uint_eq(prov_checkpoint_list_count(l), 0);
+	ck_assert_int_eq(prov_checkpoint_store_load(&cp, store, "wf-1"), PROV_ENOTFOUND);
+	ck_assert_int_ne(stat(nested, &st), 0);
+	ck_assert_int_eq(prov_checkpoint_store_acquire(&token, store, "wf-1"), PROV_OK);
 	ck_assert_int_eq(stat(nested, &st), 0);
 	ck_assert_int_eq(st.st_mode & 0777, 0700);
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_list_free(l);
 	prov_checkpoint_store_close(store);
 	prov_checkpoint_store_close(NULL);
 	free(nested);
@@ -635,7 +649,7 @@ int main(void)
 	tcase_add_test(tc, test_a_checkpoint_larger_than_the_journal_grows_it);
 	tcase_add_test(tc, test_recording_an_operation_leaves_the_snapshot_alone);
 	tcase_add_test(tc, test_what_a_crashed_process_wrote_is_read_and_recovered);
-	tcase_add_test(tc, test_open_options_choose_the_store);
+	tcase_add_test(tc, test_open_options_choose_the_store_which_appears_at_the_first_acquire);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
