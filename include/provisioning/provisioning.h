@@ -13,5 +13,8 @@
 #include <provisioning/format.h>
 #include <provisioning/log.h>
 #include <provisioning/process.h>
+#include <provisioning/plugin.h>
+#include <provisioning/provider.h>
+#include <provisioning/extension.h>
 
 #endif
