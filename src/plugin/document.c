@@ -35,7 +35,8 @@ typedef struct verdict {
 	const char *status;             /* success, error, cancelled */
 	json_object *data;              /* result.data (owned) */
 	const char *error_code;
-	char message[512];
+	char message[512];              /* for prov_error_last() */
+	const char *own_message;        /* the provider's own words for error.message */
 	const char *details;            /* JSON text, or NULL */
 } verdict;
 
@@ -55,7 +56,8 @@ static json_object *error_object(const verdict *v)
 		details = json_object_new_object();
 	}
 	json_object_object_add(err, "code", string_or_empty(v->error_code));
-	json_object_object_add(err, "message", string_or_empty(v->message));
+	json_object_object_add(err, "message",
+			       string_or_empty(v->own_message ? v->own_message : v->message));
 	json_object_object_add(err, "details", details);
 	return err;
 }
@@ -179,6 +181,7 @@ static void judge(verdict *v, const char *instance, const char *action,
 		fail_with(v, PROV_EPROVIDER, f->code && f->code[0] ? f->code : "provider_error",
 			  "error");
 		v->details = f->details;
+		v->own_message = f->message && f->message[0] ? f->message : NULL;
 		if (f->message && f->message[0])
 			snprintf(v->message, sizeof(v->message), "provider %s: %s failed: %s: %s",
 				 instance, action, v->error_code, f->message);
