@@ -11,10 +11,10 @@
 /* Deep enough for any sane result, shallow enough to bound json-c's recursion. */
 #define EXEC_MAX_DEPTH 64
 
-/* The first bytes of data as one printable line. */
-static void quote(char *out, size_t size, const char *data, size_t len)
+/* At most `limit` bytes of data as one line: control characters become spaces. */
+static void one_line(char *out, size_t size, const char *data, size_t len, size_t limit)
 {
-	size_t n = len < EXEC_QUOTE_BYTES ? len : EXEC_QUOTE_BYTES, j = 0;
+	size_t n = len < limit ? len : limit, j = 0;
 
 	for (size_t i = 0; i < n && j + 1 < size; i++) {
 		unsigned char c = (unsigned char)data[i];
@@ -28,7 +28,7 @@ static int malformed(exec_reply *reply, const char *why, const char *data, size_
 {
 	char begins[EXEC_QUOTE_BYTES + 1];
 
-	quote(begins, sizeof(begins), data, len);
+	one_line(begins, sizeof(begins), data, len, EXEC_QUOTE_BYTES);
 	snprintf(reply->message, sizeof(reply->message),
 		 "malformed output (%s); it begins: %s", why, len ? begins : "(nothing)");
 	return -1;
@@ -82,10 +82,13 @@ static int read_error(exec_reply *reply, json_object *doc, const char *status)
 		return -2;
 	code = member_string(err, "code");
 	message = member_string(err, "message");
-	snprintf(reply->code, sizeof(reply->code), "%s",
-		 code ? code : strcmp(status, "cancelled") == 0 ? "CANCELLED" : "ERROR");
-	snprintf(reply->message, sizeof(reply->message), "%s",
-		 message ? message : "the program reported an error without a message");
+	if (!code)
+		code = strcmp(status, "cancelled") == 0 ? "CANCELLED" : "ERROR";
+	one_line(reply->code, sizeof(reply->code), code, strlen(code), sizeof(reply->code) - 1);
+	if (!message)
+		message = "the program reported an error without a message";
+	one_line(reply->message, sizeof(reply->message), message, strlen(message),
+		 sizeof(reply->message) - 1);
 	if (json_object_object_get_ex(err, "details", &details) &&
 	    json_object_is_type(details, json_type_object))
 		reply->details = json_object_get(details);
@@ -101,7 +104,10 @@ static int read_document(exec_reply *reply, json_object *doc, const char *data, 
 		return malformed(reply, "not a JSON object", data, len);
 	if (json_object_object_get_ex(doc, "format_version", &v) &&
 	    (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) != 1))
-		return malformed(reply, "format_version is not 1", data, len);
+		return malformed(reply, json_object_is_type(v, json_type_int) &&
+				 json_object_get_int64(v) > 1
+				 ? "format_version is newer than 1, the version read here"
+				 : "format_version is not 1", data, len);
 	status = member_string(doc, "status");
 	if (!status)
 		return malformed(reply, "no status", data, len);
