@@ -31,7 +31,7 @@ static prov_instance *instance_of(const prov_host_api *host)
 static void host_log(const prov_host_api *host, int level, const char *message)
 {
 	prov_instance *inst = instance_of(host);
-	const prov_plugin_options *s = inst->services;
+	const prov_plugin_options *s = &inst->services;
 
 	if (!message)
 		return;
@@ -52,7 +52,7 @@ static void host_log(const prov_host_api *host, int level, const char *message)
 static int host_publish(const prov_host_api *host, const char *event_json, size_t len)
 {
 	prov_instance *inst = instance_of(host);
-	const prov_plugin_options *s = inst->services;
+	const prov_plugin_options *s = &inst->services;
 	char *copy;
 	int rc;
 
@@ -70,7 +70,7 @@ static int host_publish(const prov_host_api *host, const char *event_json, size_
 static int host_config_get(const prov_host_api *host, char *buf, size_t size,
 			   size_t *needed, const char *key)
 {
-	const prov_plugin_options *s = instance_of(host)->services;
+	const prov_plugin_options *s = &instance_of(host)->services;
 	size_t dummy;
 
 	if (!needed)

@@ -85,7 +85,8 @@ int prov_instance_create(prov_instance **out, prov_plugin *plugin, const char *n
 		return PROV_ENOMEM;
 	atomic_init(&inst->refs, 1);
 	inst->plugin = prov_plugin_ref(plugin);
-	inst->services = services;
+	inst->services = *services;
+	inst->services.paths = NULL;
 	pthread_mutex_init(&inst->serial, NULL);
 	inst->name = prov_strdup(name);
 	if (!inst->name) {

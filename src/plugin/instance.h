@@ -24,7 +24,9 @@ typedef struct prov_instance {
 	bool initialised;
 	bool active;                    /* extensions: activate succeeded */
 	prov_host_api host;
-	const prov_plugin_options *services;  /* the registry's copy */
+	/* The host's callbacks, copied: an instance finishing after its
+	 * registry (its last call still running) must not reach back into it. */
+	prov_plugin_options services;
 	pthread_mutex_t serial;         /* held around calls when not concurrent */
 	/* The last error a plugin logged while its init ran: the reason init failed. */
 	bool in_init;

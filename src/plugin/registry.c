@@ -162,8 +162,10 @@ static int scan_dir(prov_registry *r, const char *dir)
 	for (size_t i = 0; i < count; i++) {
 		char *path = NULL;
 
-		if (rc == PROV_OK && (path = prov_malloc(strlen(dir) + strlen(names[i]) + 2))) {
-			sprintf(path, "%s/%s", dir, names[i]);
+		size_t len = strlen(dir) + strlen(names[i]) + 2;
+
+		if (rc == PROV_OK && (path = prov_malloc(len))) {
+			snprintf(path, len, "%s/%s", dir, names[i]);
 			if (load_locked(r, path) != PROV_OK)
 				rc = prov_err_code() == PROV_ENOMEM
 				     ? PROV_ENOMEM : add_failure(r, path, prov_error_last()->message);
