@@ -91,25 +91,47 @@ static int adopt_plugin(prov_registry *r, prov_plugin *p)
 	return PROV_OK;
 }
 
-static int load_locked(prov_registry *r, const char *path)
+/* Load path, refusing a plugin of another kind than `kind` (0: any) before keeping it. */
+static int load_locked(prov_registry *r, const char *path, uint32_t kind, prov_plugin **loaded)
 {
 	prov_plugin *p;
 	int rc = prov_plugin_load(&p, path, r->services.allow_writable != 0);
 
-	return rc == PROV_OK ? adopt_plugin(r, p) : rc;
+	if (rc != PROV_OK)
+		return rc;
+	if (kind && p->kind != kind) {
+		rc = prov_err_at(PROV_EPLUGIN, PROV_ERRCAT_ABI, path, 0,
+				 "holds a%s %s plugin where a%s %s plugin was expected",
+				 p->kind == PROV_PLUGIN_KIND_EXTENSION ? "n" : "",
+				 prov_plugin_kind_name(p->kind),
+				 kind == PROV_PLUGIN_KIND_EXTENSION ? "n" : "",
+				 prov_plugin_kind_name(kind));
+		prov_plugin_unref(p);
+		return rc;
+	}
+	rc = adopt_plugin(r, p);
+	if (rc == PROV_OK && loaded)
+		*loaded = p;
+	return rc;
 }
 
-int prov_registry_load_file(prov_registry *registry, const char *path)
+int prov_registry_load_plugin(prov_registry *registry, const char *path, uint32_t kind,
+			      prov_plugin **loaded)
 {
 	int rc;
 
 	if (!registry || !path)
 		return prov_err_set(PROV_EINVAL, PROV_ERRCAT_INVALID_ARGUMENT,
-				    "prov_registry_load_file needs a registry and a path");
+				    "loading a plugin needs a registry and a path");
 	pthread_mutex_lock(&registry->lock);
-	rc = load_locked(registry, path);
+	rc = load_locked(registry, path, kind, loaded);
 	pthread_mutex_unlock(&registry->lock);
 	return rc;
+}
+
+int prov_registry_load_file(prov_registry *registry, const char *path)
+{
+	return prov_registry_load_plugin(registry, path, 0, NULL);
 }
 
 static int compare_names(const void *a, const void *b)
@@ -166,7 +188,7 @@ static int scan_dir(prov_registry *r, const char *dir)
 
 		if (rc == PROV_OK && (path = prov_malloc(len))) {
 			snprintf(path, len, "%s/%s", dir, names[i]);
-			if (load_locked(r, path) != PROV_OK)
+			if (load_locked(r, path, 0, NULL) != PROV_OK)
 				rc = prov_err_code() == PROV_ENOMEM
 				     ? PROV_ENOMEM : add_failure(r, path, prov_error_last()->message);
 		} else if (rc == PROV_OK) {

@@ -33,6 +33,13 @@ struct prov_registry {
 prov_instance *prov_registry_acquire(prov_registry *registry, const char *name,
 				     uint32_t kind);
 
+/*
+ * Load the plugin at path (refusing another kind than `kind`; 0: any) and
+ * keep it; *loaded (may be NULL) borrows it until the registry is freed.
+ */
+int prov_registry_load_plugin(prov_registry *registry, const char *path, uint32_t kind,
+			      prov_plugin **loaded);
+
 /* The instance `name` of `kind`, borrowed; the caller holds registry->lock. */
 prov_instance *prov_registry_find_locked(prov_registry *registry, const char *name,
 					 uint32_t kind);
