@@ -25,6 +25,7 @@ int prov_strbuf_reserve(prov_strbuf *b, size_t extra)
 	p = realloc(b->data, cap);
 	if (!p)
 		goto fail;
+	p[b->len] = '\0'; /* a new buffer must read as "" too */
 	b->data = p;
 	b->cap = cap;
 	return PROV_OK;

@@ -1,25 +1,42 @@
 /* The JSON printer of the value tree. */
 #include "core/value.h"
 
+#include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void create_c_locale(void)
+{
+	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
 size_t prov_format_double(double d, char out[32])
 {
+	locale_t previous = (locale_t)0;
 	int n;
 
 	if (isnan(d))
 		return (size_t)snprintf(out, 32, "nan");
 	if (isinf(d))
 		return (size_t)snprintf(out, 32, d < 0 ? "-inf" : "inf");
+	/* Documents use '.' whatever locale the host program has set. */
+	pthread_once(&c_locale_once, create_c_locale);
+	if (c_locale)
+		previous = uselocale(c_locale);
 	/* The shortest of 15, 16 or 17 digits that reads back exactly. */
 	for (int precision = 15;; precision++) {
 		n = snprintf(out, 32, "%.*g", precision, d);
 		if (precision == 17 || strtod(out, NULL) == d)
 			break;
 	}
+	if (previous)
+		uselocale(previous);
 	if (!strpbrk(out, ".en")) {
 		out[n++] = '.';
 		out[n++] = '0';

@@ -22,6 +22,22 @@ START_TEST(test_append_and_printf_grow_the_buffer)
 }
 END_TEST
 
+START_TEST(test_an_empty_buffer_detaches_as_an_empty_string)
+{
+	prov_strbuf b = PROV_STRBUF_INIT;
+	char *s;
+	size_t len = 1;
+
+	ck_assert_int_eq(prov_strbuf_reserve(&b, 100), PROV_OK);
+	ck_assert_str_eq(prov_strbuf_cstr(&b), "");
+	prov_strbuf_release(&b);
+	s = prov_strbuf_detach(&b, &len);
+	ck_assert_str_eq(s, "");
+	ck_assert_uint_eq(len, 0);
+	free(s);
+}
+END_TEST
+
 START_TEST(test_json_string_escaping)
 {
 	prov_strbuf b = PROV_STRBUF_INIT;
@@ -57,6 +73,7 @@ static Suite *strbuf_suite(void)
 	TCase *tc = tcase_create("strbuf");
 
 	tcase_add_test(tc, test_append_and_printf_grow_the_buffer);
+	tcase_add_test(tc, test_an_empty_buffer_detaches_as_an_empty_string);
 	tcase_add_test(tc, test_json_string_escaping);
 	tcase_add_test(tc, test_utf8_validation);
 	suite_add_tcase(s, tc);

@@ -2,6 +2,7 @@
 
 #include "core/value.h"
 
+#include <locale.h>
 #include <math.h>
 #include <pthread.h>
 
@@ -228,6 +229,12 @@ START_TEST(test_format_double_round_trips)
 	}
 	prov_format_double(NAN, text);
 	ck_assert_str_eq(text, "nan");
+	/* A host with a comma-decimal locale still gets '.' in documents. */
+	if (setlocale(LC_NUMERIC, "de_DE.UTF-8") || setlocale(LC_NUMERIC, "C.UTF-8")) {
+		prov_format_double(0.5, text);
+		ck_assert_str_eq(text, "0.5");
+		setlocale(LC_NUMERIC, "C");
+	}
 	prov_format_double(-INFINITY, text);
 	ck_assert_str_eq(text, "-inf");
 }
