@@ -113,6 +113,57 @@ PROV_API int prov_registry_add_provider(prov_registry *registry, const char *nam
 PROV_API int prov_registry_add_extension(prov_registry *registry, const char *name,
 					 const char *plugin, const char *config_json);
 
+/**
+ * Options of prov_registry_load_extensions(). Start from
+ * PROV_EXTENSION_OPTIONS_INIT; every member may stay NULL.
+ */
+typedef struct prov_extension_options {
+	unsigned int size;              /**< sizeof(prov_extension_options) */
+	/** paths.base: its .provisioning/extensions is searched first; NULL: the current directory. */
+	const char *base_dir;
+	/**
+	 * Extension directories, highest priority first, replacing the default
+	 * search path (config `extensions.paths`); NULL-terminated, or NULL.
+	 */
+	const char *const *paths;
+	/**
+	 * "full" (default), "restricted" (only `allowed`) or "disabled"
+	 * (config `extensions.mode`). PROVISIONING_EXTENSION_MODE, when set, wins.
+	 */
+	const char *mode;
+	const char *const *allowed;     /**< names loaded in restricted mode; NULL-terminated */
+	const char *const *blocked;     /**< names never loaded; NULL-terminated */
+} prov_extension_options;
+
+#define PROV_EXTENSION_OPTIONS_INIT \
+	{ sizeof(prov_extension_options), NULL, NULL, NULL, NULL, NULL }
+
+/**
+ * Discover extensions and load the ones that may load. Each `extension.toml`
+ * found in a subdirectory of an extension directory (default, highest
+ * priority first: BASE/.provisioning/extensions, ~/.provisioning-extensions,
+ * /opt/provisioning-extensions, then PROVISIONING_EXTENSIONS_PATH) is read
+ * and validated; the mode and lists, compatibility with the package version
+ * and `requires` decide which load, in an order where each follows what it
+ * requires. A manifest of type provider holds a provider plugin (make
+ * instances with prov_registry_add_provider()); every other type holds an
+ * extension plugin, instantiated under the manifest's name with the config
+ * section `extensions.<name>` (through the config service) and activated.
+ *
+ * Extensions that do not load are not errors: prov_registry_extensions_json()
+ * lists each with its reason. Errors: PROV_EINVAL (an unknown mode, named),
+ * PROV_ENOMEM.
+ */
+PROV_API int prov_registry_load_extensions(prov_registry *registry,
+					   const prov_extension_options *options);
+
+/**
+ * Every extension found, as owned JSON text (free with prov_free()):
+ * {"extensions":[{"name","version","type","description","manifest",
+ * "library","loaded","reason"}]}, where reason is null for loaded ones.
+ */
+PROV_API int prov_registry_extensions_json(char **json, prov_registry *registry);
+
 /** Options of a call. Start from PROV_CALL_OPTIONS_INIT. */
 typedef struct prov_call_options {
 	unsigned int size;              /**< sizeof(prov_call_options) */

@@ -268,6 +268,9 @@ void prov_registry_free(prov_registry *registry)
 		free(registry->failures[i].file);
 		free(registry->failures[i].reason);
 	}
+	for (size_t i = 0; i < registry->extension_count; i++)
+		prov_extension_entry_release(&registry->extensions[i]);
+	free(registry->extensions);
 	for (size_t i = 0; registry->paths && registry->paths[i]; i++)
 		free(registry->paths[i]);
 	free(registry->paths);

@@ -4,6 +4,7 @@
 
 #include <provisioning/plugin.h>
 
+#include "plugin/extensions.h"
 #include "plugin/instance.h"
 #include "plugin/loader.h"
 
@@ -24,6 +25,8 @@ struct prov_registry {
 	size_t failure_count;
 	prov_instance **instances;      /* providers and extensions; never removed */
 	size_t instance_count;
+	prov_extension_entry *extensions;  /* every extension found, for listing */
+	size_t extension_count;
 };
 
 /*
