@@ -13,6 +13,7 @@
 #include <provisioning/format.h>
 #include <provisioning/log.h>
 #include <provisioning/process.h>
+#include <provisioning/dag.h>
 #include <provisioning/plugin.h>
 #include <provisioning/provider.h>
 #include <provisioning/extension.h>
