@@ -11,6 +11,7 @@
 #include <provisioning/version.h>
 #include <provisioning/error.h>
 #include <provisioning/format.h>
+#include <provisioning/config.h>
 #include <provisioning/log.h>
 #include <provisioning/process.h>
 #include <provisioning/dag.h>

@@ -6,6 +6,8 @@
 #ifndef PROV_CLI_H
 #define PROV_CLI_H
 
+#include <provisioning/config.h>
+
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -36,6 +38,17 @@ struct cli_command {
 	const char *summary;
 	int (*run)(const struct cli_globals *globals, int argc, char **argv);
 };
+
+/*
+ * Resolve the configuration from the standard layers (discovered from the
+ * current directory), --workspace, --env, each --config and each --set.
+ * Returns CLI_EXIT_OK with *out set (free with prov_config_free()), or
+ * prints the error as one line and returns CLI_EXIT_FAILURE.
+ */
+int cli_load_config(const struct cli_globals *g, prov_config **out);
+
+/* provisioning config show|get|validate|dump */
+int cli_config(const struct cli_globals *g, int argc, char **argv);
 
 /* Print "provisioning: MESSAGE" on stderr and return CLI_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 static const struct cli_command commands[] = {
+	{ "config", "show, query, validate and convert configuration", cli_config },
 	{ NULL, NULL, NULL },
 };
 
