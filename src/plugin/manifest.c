@@ -56,6 +56,17 @@ static bool valid_name(const char *name)
 	return true;
 }
 
+/* Names whose config section extensions.<name> would collide with a setting. */
+static bool reserved_name(const char *name)
+{
+	static const char *const reserved[] = { "mode", "paths", "allowed", "blocked", NULL };
+
+	for (int i = 0; reserved[i]; i++)
+		if (strcmp(reserved[i], name) == 0)
+			return true;
+	return false;
+}
+
 static bool known_type(const char *type)
 {
 	for (int i = 0; manifest_types[i]; i++)
@@ -95,7 +106,10 @@ static int read_extension(prov_manifest *m, const prov_value *root)
 	    (rc = member_string(&m->description, ext, "extension", "description", false, m->path)) ||
 	    (rc = member_string(&library, ext, "extension", "library", true, m->path)))
 		return rc;
-	if (!valid_name(m->name))
+	if (reserved_name(m->name))
+		rc = bad(prov_table_gets(ext, "name"), m->path, "extension.name '%s' is reserved "
+			 "(extensions.%s is a setting)", m->name, m->name);
+	else if (!valid_name(m->name))
 		rc = bad(prov_table_gets(ext, "name"), m->path, "extension.name '%s' may hold only "
 			 "a-z, 0-9, '-' and '_'", m->name);
 	else if (prov_semver_parse(&m->semver, m->version) != PROV_OK)
