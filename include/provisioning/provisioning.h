@@ -15,5 +15,8 @@
 #include <provisioning/log.h>
 #include <provisioning/process.h>
 #include <provisioning/dag.h>
+#include <provisioning/plugin.h>
+#include <provisioning/provider.h>
+#include <provisioning/extension.h>
 
 #endif
