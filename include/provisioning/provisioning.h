@@ -16,5 +16,8 @@
 #include <provisioning/process.h>
 #include <provisioning/dag.h>
 #include <provisioning/checkpoint.h>
+#include <provisioning/plugin.h>
+#include <provisioning/provider.h>
+#include <provisioning/extension.h>
 
 #endif

@@ -50,6 +50,15 @@ int cli_load_config(const struct cli_globals *g, prov_config **out);
 /* provisioning config show|get|validate|dump */
 int cli_config(const struct cli_globals *g, int argc, char **argv);
 
+/* provisioning plugins list */
+int cli_plugins(const struct cli_globals *g, int argc, char **argv);
+
+/* provisioning extensions list */
+int cli_extensions(const struct cli_globals *g, int argc, char **argv);
+
+/* provisioning servers list|get|create|delete --provider NAME */
+int cli_servers(const struct cli_globals *g, int argc, char **argv);
+
 /* provisioning checkpoint list|show|delete */
 int cli_checkpoint(const struct cli_globals *g, int argc, char **argv);
 

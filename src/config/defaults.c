@@ -18,6 +18,8 @@ static const struct builtin_default {
 	{ "checkpoint.store", "\"dir\"" },
 	{ "checkpoint.dir", "\"{{paths.base}}/.provisioning/checkpoints\"" },
 	{ "plugins.paths", "[]" },
+	{ "plugins.allow_writable", "false" },
+	{ "extensions.mode", "\"full\"" },
 };
 
 #define BUILTIN_SOURCE "<builtin>"

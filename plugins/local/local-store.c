@@ -1,0 +1,161 @@
+/*
+ * Server records on disk. Each lives in its own file so a write touches one
+ * server; deleted servers keep their record (status "deleted") so ids are
+ * never reused.
+ */
+#include "local.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+unsigned long local_id_number(const char *id)
+{
+	char *end;
+	unsigned long n;
+
+	if (strncmp(id, "srv-", 4) != 0 || id[4] < '1' || id[4] > '9')
+		return 0;
+	n = strtoul(id + 4, &end, 10);
+	return *end ? 0 : n;
+}
+
+static char *record_path(const local_provider *lp, const char *id)
+{
+	size_t len = strlen(lp->servers_dir) + strlen(id) + sizeof("/.json");
+	char *path = malloc(len);
+
+	if (path)
+		snprintf(path, len, "%s/%s.json", lp->servers_dir, id);
+	return path;
+}
+
+static int fail_io(const prov_call *call, const char *what, const char *path, int err)
+{
+	char message[512];
+
+	snprintf(message, sizeof(message), "%s %s: %s", what, path, strerror(err));
+	call->fail(call, "STATE_IO", message, NULL);
+	return -1;
+}
+
+/* Read one record; NULL and *err set (0 for malformed content) on failure. */
+static json_object *read_record(const char *path, int *err)
+{
+	FILE *f = fopen(path, "re");
+	char buf[16384];
+	size_t len;
+	json_object *record;
+
+	*err = 0;
+	if (!f) {
+		*err = errno;
+		return NULL;
+	}
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	record = json_tokener_parse(buf);
+	if (!json_object_is_type(record, json_type_object)) {
+		json_object_put(record);
+		return NULL;
+	}
+	return record;
+}
+
+json_object *local_store_get(local_provider *lp, const prov_call *call, const char *id)
+{
+	char *path;
+	json_object *record;
+	char message[256];
+	int err;
+
+	if (!local_id_number(id)) {
+		snprintf(message, sizeof(message), "no server %.200s (ids look like srv-1)", id);
+		call->fail(call, "NOT_FOUND", message, NULL);
+		return NULL;
+	}
+	if (!(path = record_path(lp, id))) {
+		call->fail(call, "NO_MEMORY", "out of memory", NULL);
+		return NULL;
+	}
+	record = read_record(path, &err);
+	if (!record && err == ENOENT) {
+		snprintf(message, sizeof(message), "no server %.200s", id);
+		call->fail(call, "NOT_FOUND", message, NULL);
+	} else if (!record) {
+		if (err)
+			fail_io(call, "cannot read", path, err);
+		else
+			call->fail(call, "STATE_CORRUPT", "a server record is not a JSON object", NULL);
+	}
+	free(path);
+	return record;
+}
+
+static int by_id_number(const void *a, const void *b)
+{
+	unsigned long x = local_id_number(json_object_get_string(
+		json_object_object_get(*(json_object *const *)a, "id")));
+	unsigned long y = local_id_number(json_object_get_string(
+		json_object_object_get(*(json_object *const *)b, "id")));
+
+	return (x > y) - (x < y);
+}
+
+json_object *local_store_all(local_provider *lp, const prov_call *call)
+{
+	json_object *list = json_object_new_array();
+	DIR *d = opendir(lp->servers_dir);
+	struct dirent *e;
+
+	if (!d) {
+		if (errno == ENOENT)
+			return list;
+		json_object_put(list);
+		fail_io(call, "cannot read", lp->servers_dir, errno);
+		return NULL;
+	}
+	while ((e = readdir(d))) {
+		char id[256], *dot, *path;
+		json_object *record;
+		int err;
+
+		snprintf(id, sizeof(id), "%s", e->d_name);
+		if (!(dot = strrchr(id, '.')) || strcmp(dot, ".json") != 0)
+			continue;
+		*dot = '\0';
+		if (!local_id_number(id) || !(path = record_path(lp, id)))
+			continue;
+		if ((record = read_record(path, &err)))
+			json_object_array_add(list, record);
+		free(path);
+	}
+	closedir(d);
+	json_object_array_sort(list, by_id_number);
+	return list;
+}
+
+int local_store_put(local_provider *lp, const prov_call *call, json_object *record)
+{
+	const char *id = json_object_get_string(json_object_object_get(record, "id"));
+	const char *text = json_object_to_json_string_ext(record, JSON_C_TO_STRING_PRETTY);
+	char *path = record_path(lp, id);
+	int rc;
+
+	if (!path) {
+		call->fail(call, "NO_MEMORY", "out of memory", NULL);
+		return -1;
+	}
+	rc = lp->host->write_file_atomic(lp->host, path, text, strlen(text));
+	if (rc != 0) {
+		char message[512];
+
+		snprintf(message, sizeof(message), "cannot write %s (status %d)", path, rc);
+		call->fail(call, "STATE_IO", message, NULL);
+	}
+	free(path);
+	return rc == 0 ? 0 : -1;
+}

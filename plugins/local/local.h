@@ -1,0 +1,51 @@
+/*
+ * The local provider: a hermetic provider for development and tests.
+ * Servers are JSON records in a state directory, one file per server
+ * (<state_dir>/servers/srv-<n>.json, written atomically with mode 0600
+ * through the host). Built against the public plugin headers only.
+ */
+#ifndef PROV_PLUGIN_LOCAL_H
+#define PROV_PLUGIN_LOCAL_H
+
+#include <provisioning/provider.h>
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct local_provider {
+	const prov_host_api *host;
+	json_object *config;        /* the instance's section */
+	char *state_dir;
+	char *servers_dir;
+	uint32_t network;           /* the CIDR's first address, host order */
+	uint32_t host_count;        /* addresses in the CIDR */
+	json_object *plans;         /* array of {"name", ...} */
+	json_object *zones;         /* array of {"name", ...} */
+	const char *default_plan;   /* borrowed from plans or config */
+	const char *default_zone;   /* borrowed from zones or config */
+	int64_t latency_ms;
+	json_object *fail_on;       /* array of hostnames whose create fails */
+	double fail_rate;
+	uint64_t rng;               /* xorshift64* state, from the seed */
+} local_provider;
+
+/* local-config.c: read the instance's section; errors are logged through the host. */
+int local_config_load(local_provider *lp, const char *config_json);
+void local_config_release(local_provider *lp);
+bool local_has_name(json_object *list, const char *name);
+
+/* local-store.c: the server records. */
+/* Every record, deleted ones included, sorted by id number; NULL on error. */
+json_object *local_store_all(local_provider *lp, const prov_call *call);
+/* The record with id, or NULL (call->fail already says why). */
+json_object *local_store_get(local_provider *lp, const prov_call *call, const char *id);
+int local_store_put(local_provider *lp, const prov_call *call, json_object *record);
+/* The number in "srv-<n>", or 0 when id has another form. */
+unsigned long local_id_number(const char *id);
+
+/* Log a line through the host at `level`. */
+void local_log(const local_provider *lp, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif
