@@ -15,6 +15,7 @@
 #include <provisioning/log.h>
 #include <provisioning/process.h>
 #include <provisioning/dag.h>
+#include <provisioning/checkpoint.h>
 #include <provisioning/plugin.h>
 #include <provisioning/provider.h>
 #include <provisioning/extension.h>

@@ -59,6 +59,9 @@ int cli_extensions(const struct cli_globals *g, int argc, char **argv);
 /* provisioning servers list|get|create|delete --provider NAME */
 int cli_servers(const struct cli_globals *g, int argc, char **argv);
 
+/* provisioning checkpoint list|show|delete */
+int cli_checkpoint(const struct cli_globals *g, int argc, char **argv);
+
 /* Print "provisioning: MESSAGE" on stderr and return CLI_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -16,6 +16,7 @@ static const struct cli_command commands[] = {
 	{ "plugins", "list the plugins on the search path", cli_plugins },
 	{ "extensions", "list extensions, loaded or with the reason they are not", cli_extensions },
 	{ "servers", "list, get, create and delete servers of a provider", cli_servers },
+	{ "checkpoint", "list, show and delete the stored checkpoints", cli_checkpoint },
 	{ NULL, NULL, NULL },
 };
 

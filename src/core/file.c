@@ -1,29 +1,19 @@
 #include "core/file.h"
 #include "core/err.h"
+#include "core/fileio.h"
 #include "core/mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 /* The directory part of path ("." when there is none); free with free(). */
 static char *directory_of(const char *path)
@@ -37,65 +27,100 @@ static char *directory_of(const char *path)
 	return prov_strndup(path, (size_t)(slash - path));
 }
 
-int prov_dir_sync(const char *path)
+int prov_dir_sync_io(const prov_fileio *io, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = io->open(io->ctx, path, O_RDONLY | O_DIRECTORY, 0);
 	int rc = PROV_OK;
 
 	if (fd < 0)
 		return prov_err_errno(errno, "%s: cannot open directory", path);
-	if (fsync(fd) != 0 && errno != EINVAL)
+	if (io->fsync(io->ctx, fd) != 0 && errno != EINVAL)
 		rc = prov_err_errno(errno, "%s: fsync of directory failed", path);
-	close(fd);
+	io->close(io->ctx, fd);
 	return rc;
 }
 
-static int write_temporary(const char *tmp_template, int fd, const void *data, size_t len)
+int prov_dir_sync(const char *path)
 {
-	if (write_all(fd, data, len) != 0)
-		return prov_err_errno(errno, "%s: write failed", tmp_template);
-	if (fsync(fd) != 0)
-		return prov_err_errno(errno, "%s: fsync failed", tmp_template);
+	return prov_dir_sync_io(prov_fileio_system(), path);
+}
+
+/* Random enough to make temporary names unlikely to collide, never secret. */
+static uint64_t temporary_suffix(void)
+{
+	static atomic_uint_fast64_t counter;
+	uint64_t value;
+	struct timespec ts;
+
+	if (getrandom(&value, sizeof(value), GRND_NONBLOCK) == (ssize_t)sizeof(value))
+		return value;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)getpid() ^ atomic_fetch_add(&counter, 1);
+}
+
+/* Create "PATH.tmp.XXXXXXXX" exclusively, mode 0600; *tmp gets its name. */
+static int create_temporary(const prov_fileio *io, const char *path, char **tmp, int *fd)
+{
+	size_t size = strlen(path) + sizeof(".tmp.") + 16;
+
+	*tmp = prov_malloc(size);
+	if (!*tmp)
+		return PROV_ENOMEM;
+	for (int attempt = 0; attempt < 100; attempt++) {
+		snprintf(*tmp, size, "%s.tmp.%08llx", path,
+			 (unsigned long long)(temporary_suffix() & 0xffffffffu));
+		*fd = io->open(io->ctx, *tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (*fd >= 0)
+			return PROV_OK;
+		if (errno != EEXIST)
+			break;
+	}
+	return prov_err_errno(errno, "%s: cannot create temporary file", path);
+}
+
+static int write_temporary(const prov_fileio *io, const char *tmp, int fd,
+			   const void *data, size_t len)
+{
+	if (prov_fileio_pwrite_all(io, fd, data, len, 0) != 0)
+		return prov_err_errno(errno, "%s: write failed", tmp);
+	if (io->fsync(io->ctx, fd) != 0)
+		return prov_err_errno(errno, "%s: fsync failed", tmp);
 	return PROV_OK;
 }
 
-int prov_file_write_atomic(const char *path, const void *data, size_t len)
+int prov_file_write_atomic_io(const prov_fileio *io, const char *path, const void *data,
+			      size_t len)
 {
-	char *dir = NULL, *tmp = NULL;
+	char *dir = directory_of(path), *tmp = NULL;
 	int fd = -1, rc;
-	size_t tmp_len = strlen(path) + sizeof(".tmp.XXXXXX");
 
-	dir = directory_of(path);
-	tmp = prov_malloc(tmp_len);
-	if (!dir || !tmp) {
-		rc = PROV_ENOMEM;
+	if (!dir)
+		return PROV_ENOMEM;
+	rc = create_temporary(io, path, &tmp, &fd);
+	if (rc != PROV_OK)
 		goto out;
-	}
-	memcpy(tmp, path, strlen(path));
-	memcpy(tmp + strlen(path), ".tmp.XXXXXX", sizeof(".tmp.XXXXXX"));
-	/* mkostemp creates the file 0600, which is what state files must be. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		rc = prov_err_errno(errno, "%s: cannot create temporary file", path);
-		goto out;
-	}
-	rc = write_temporary(tmp, fd, data, len);
-	if (close(fd) != 0 && rc == PROV_OK)
+	rc = write_temporary(io, tmp, fd, data, len);
+	if (io->close(io->ctx, fd) != 0 && rc == PROV_OK)
 		rc = prov_err_errno(errno, "%s: close failed", tmp);
-	fd = -1;
-	if (rc == PROV_OK && rename(tmp, path) != 0)
+	if (rc == PROV_OK && io->rename(io->ctx, tmp, path) != 0)
 		rc = prov_err_errno(errno, "%s: rename failed", path);
 	if (rc != PROV_OK)
-		unlink(tmp);
+		io->unlink(io->ctx, tmp);
 	else
-		rc = prov_dir_sync(dir);
+		rc = prov_dir_sync_io(io, dir);
 out:
 	free(dir);
 	free(tmp);
 	return rc;
 }
 
-static int read_stream(int fd, const char *path, size_t max_size, char **data, size_t *len)
+int prov_file_write_atomic(const char *path, const void *data, size_t len)
+{
+	return prov_file_write_atomic_io(prov_fileio_system(), path, data, len);
+}
+
+static int read_stream(const prov_fileio *io, int fd, const char *path, size_t max_size,
+		       char **data, size_t *len)
 {
 	size_t cap = 4096, used = 0;
 	char *buf = prov_malloc(cap);
@@ -109,9 +134,7 @@ static int read_stream(int fd, const char *path, size_t max_size, char **data, s
 			free(buf);
 			return PROV_ENOMEM;
 		}
-		n = read(fd, buf + used, cap - used - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = prov_fileio_pread_all(io, fd, buf + used, cap - used - 1, (off_t)used);
 		if (n < 0) {
 			free(buf);
 			return prov_err_errno(errno, "%s: read failed", path);
@@ -131,17 +154,18 @@ static int read_stream(int fd, const char *path, size_t max_size, char **data, s
 	return PROV_OK;
 }
 
-int prov_file_read(const char *path, size_t max_size, char **data, size_t *len)
+int prov_file_read_io(const prov_fileio *io, const char *path, size_t max_size, char **data,
+		      size_t *len)
 {
 	struct stat st;
 	int fd, rc;
 
 	*data = NULL;
 	*len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = io->open(io->ctx, path, O_RDONLY | O_NOCTTY, 0);
 	if (fd < 0)
 		return prov_err_errno(errno, "%s: cannot open", path);
-	if (fstat(fd, &st) != 0) {
+	if (io->fstat(io->ctx, fd, &st) != 0) {
 		rc = prov_err_errno(errno, "%s: cannot stat", path);
 	} else if (S_ISDIR(st.st_mode)) {
 		rc = prov_err_at(PROV_EINVAL, PROV_ERRCAT_IO, path, 0, "is a directory, not a file");
@@ -151,21 +175,26 @@ int prov_file_read(const char *path, size_t max_size, char **data, size_t *len)
 		rc = prov_err_at(PROV_ERANGE, PROV_ERRCAT_IO, path, 0,
 				 "file is larger than the limit of %zu bytes", max_size);
 	} else {
-		rc = read_stream(fd, path, max_size, data, len);
+		rc = read_stream(io, fd, path, max_size, data, len);
 	}
-	close(fd);
+	io->close(io->ctx, fd);
 	return rc;
 }
 
-static int make_one_directory(const char *path)
+int prov_file_read(const char *path, size_t max_size, char **data, size_t *len)
+{
+	return prov_file_read_io(prov_fileio_system(), path, max_size, data, len);
+}
+
+static int make_one_directory(const prov_fileio *io, const char *path)
 {
 	struct stat st;
 
-	if (mkdir(path, 0700) == 0)
+	if (io->mkdir(io->ctx, path, 0700) == 0)
 		return PROV_OK;
 	if (errno != EEXIST)
 		return prov_err_errno(errno, "%s: cannot create directory", path);
-	if (stat(path, &st) != 0)
+	if (io->stat(io->ctx, path, &st) != 0)
 		return prov_err_errno(errno, "%s: cannot stat", path);
 	if (!S_ISDIR(st.st_mode))
 		return prov_err_at(PROV_EEXISTS, PROV_ERRCAT_IO, path, 0,
@@ -173,7 +202,7 @@ static int make_one_directory(const char *path)
 	return PROV_OK;
 }
 
-int prov_dir_create(const char *path)
+int prov_dir_create_io(const prov_fileio *io, const char *path)
 {
 	char *copy = prov_strdup(path);
 	int rc = PROV_OK;
@@ -184,11 +213,16 @@ int prov_dir_create(const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		rc = make_one_directory(copy);
+		rc = make_one_directory(io, copy);
 		*p = '/';
 	}
 	if (rc == PROV_OK)
-		rc = make_one_directory(copy);
+		rc = make_one_directory(io, copy);
 	free(copy);
 	return rc;
+}
+
+int prov_dir_create(const char *path)
+{
+	return prov_dir_create_io(prov_fileio_system(), path);
 }

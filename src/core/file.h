@@ -9,6 +9,8 @@
 #ifndef PROV_CORE_FILE_H
 #define PROV_CORE_FILE_H
 
+#include "core/fileio.h"
+
 #include <stddef.h>
 
 /*
@@ -31,5 +33,16 @@ int prov_dir_create(const char *path);
 
 /* fsync a directory, so a rename or create in it survives a power loss. */
 int prov_dir_sync(const char *path);
+
+/*
+ * The same four through a file-system layer (core/fileio.h), for code whose
+ * behaviour under failed writes and power loss is tested by injection.
+ */
+int prov_file_write_atomic_io(const prov_fileio *io, const char *path, const void *data,
+			      size_t len);
+int prov_file_read_io(const prov_fileio *io, const char *path, size_t max_size, char **data,
+		      size_t *len);
+int prov_dir_create_io(const prov_fileio *io, const char *path);
+int prov_dir_sync_io(const prov_fileio *io, const char *path);
 
 #endif

@@ -4,6 +4,7 @@
 #include "core/err.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <sys/stat.h>
 
 static char *dir;
@@ -153,6 +154,35 @@ START_TEST(test_dir_create_makes_private_parents)
 }
 END_TEST
 
+/* The real file system, except that every fsync of a file fails with EIO. */
+static int failing_fsync(void *ctx, int fd)
+{
+	(void)ctx;
+	(void)fd;
+	errno = EIO;
+	return -1;
+}
+
+START_TEST(test_atomic_write_through_a_failing_layer_keeps_old_file)
+{
+	prov_fileio io = *prov_fileio_system();
+	char *path = test_path(dir, "state.json");
+	char *data;
+	size_t len;
+
+	io.fsync = failing_fsync;
+	ck_assert_int_eq(prov_file_write_atomic(path, "old", 3), PROV_OK);
+	ck_assert_int_eq(prov_file_write_atomic_io(&io, path, "new", 3), PROV_EIO);
+	ck_assert_ptr_nonnull(strstr(prov_error_last()->message, "fsync failed"));
+	ck_assert_ptr_nonnull(strstr(prov_error_last()->message, path));
+	ck_assert_int_eq(prov_file_read(path, 100, &data, &len), PROV_OK);
+	ck_assert_str_eq(data, "old");
+	ck_assert_int_eq(count_entries(dir), 1);
+	free(data);
+	free(path);
+}
+END_TEST
+
 static Suite *file_suite(void)
 {
 	Suite *s = suite_create("file");
@@ -166,6 +196,7 @@ static Suite *file_suite(void)
 	tcase_add_test(tc, test_read_refuses_directories_and_large_files);
 	tcase_add_test(tc, test_read_empty_file_gives_empty_string);
 	tcase_add_test(tc, test_dir_create_makes_private_parents);
+	tcase_add_test(tc, test_atomic_write_through_a_failing_layer_keeps_old_file);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,37 @@
+/* Documents and comparisons shared by the checkpoint tests. */
+#ifndef PROV_TEST_CHECKPOINT_HELPERS_H
+#define PROV_TEST_CHECKPOINT_HELPERS_H
+
+#include <provisioning/checkpoint.h>
+
+#include <stddef.h>
+
+/* A checkpoint with metadata {"n": n, "pad": "xxx..."} of pad_len characters. */
+prov_checkpoint *helper_checkpoint(const char *workflow_id, long n, size_t pad_len);
+
+/*
+ * A record for op with status, output {"n": n, "pad": ...}, and
+ * `actions` DeleteResource actions.
+ */
+prov_operation_record *helper_record(const char *op, const char *status, long n, size_t pad_len,
+				     int actions);
+
+/* An independent copy (NULL stays NULL). */
+prov_checkpoint *helper_copy(const prov_checkpoint *checkpoint);
+
+/*
+ * The checkpoint as JSON with the store's revision left out, for comparing
+ * what a store returns with what was written; "none" for NULL. Free with free().
+ */
+char *helper_canonical(const prov_checkpoint *checkpoint);
+
+/* metadata.n of a checkpoint, or -1. */
+long helper_metadata_n(const prov_checkpoint *checkpoint);
+
+/* Whether a directory tree has only 0700 directories and 0600 files. */
+int helper_private_tree(const char *dir);
+
+/* An environment variable as a number, or the default. */
+long helper_env_long(const char *name, long fallback);
+
+#endif
