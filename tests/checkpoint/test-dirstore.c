@@ -5,6 +5,8 @@
 #include "checkpoint/dirstore.h"
 #include "core/fileio.h"
 
+#include <provisioning/version.h>
+
 #include <dirent.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -601,7 +603,20 @@ START_TEST(test_open_options_choose_the_store_which_appears_at_the_first_acquire
 	ck_assert_int_eq(prov_checkpoint_store_open(&store, &options), PROV_EINVAL);
 	ck_assert_ptr_nonnull(strstr(prov_error_last()->message, "checkpoint.dir"));
 	options.store = "etcd";
-	ck_assert_int_eq(prov_checkpoint_store_open(&store, &options), PROV_EUNSUPPORTED);
+	if (prov_version()->features & PROV_FEATURE_ETCD) {
+		prov_checkpoint_etcd_options etcd = PROV_CHECKPOINT_ETCD_OPTIONS_INIT;
+		const char *endpoints[] = { "ftp://127.0.0.1:2379", NULL };
+
+		etcd.endpoints = endpoints;
+		options.etcd = &etcd;
+		ck_assert_int_eq(prov_checkpoint_store_open(&store, &options), PROV_EINVAL);
+		ck_assert_ptr_nonnull(strstr(prov_error_last()->message, "ftp://127.0.0.1:2379"));
+		options.etcd = NULL;
+	} else {
+		ck_assert_int_eq(prov_checkpoint_store_open(&store, &options), PROV_EUNSUPPORTED);
+		ck_assert_ptr_nonnull(strstr(prov_error_last()->message,
+					     "etcd store not compiled in"));
+	}
 	options.store = "s3";
 	ck_assert_int_eq(prov_checkpoint_store_open(&store, &options), PROV_EINVAL);
 	ck_assert_str_eq(prov_error_last()->key, "checkpoint.store");
