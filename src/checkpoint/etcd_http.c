@@ -538,11 +538,16 @@ static int authenticate(prov_etcd_client *c, struct handle *h, int64_t deadline_
 		rc = call_with(c, h, "/v3/auth/authenticate", body.data, body.len, deadline_ns,
 			       &answer, &code);
 	prov_strbuf_release(&body);
-	if (rc != PROV_OK) {
-		if (rc == PROV_ESTORE && code != 0)
-			prov_err_prefix("authenticating as %s: ", c->user);
-		return rc == PROV_ESTORE && code != 0 ? PROV_EPERM : rc;
+	if (rc == PROV_ESTORE && code != 0) {
+		char reason[512];
+
+		/* etcd answered, and said no. */
+		prov_copy_bounded(reason, sizeof(reason), prov_error_last()->message);
+		return prov_err_set(PROV_EPERM, PROV_ERRCAT_CHECKPOINT, "authenticating as %s: %s",
+				    c->user, reason);
 	}
+	if (rc != PROV_OK)
+		return rc;
 	token = prov_json_get_string(answer, "token");
 	pthread_mutex_lock(&c->mutex);
 	free(c->token);

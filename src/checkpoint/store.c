@@ -178,17 +178,11 @@ static int need(const void *store, const void *token, const char *call)
 #define WAIT_MAX_MS 1000
 #define WAIT_SLICE_MS 100
 
-static bool cancelled(const prov_checkpoint_acquire_options *opt)
-{
-	return opt->cancelled && opt->cancelled(opt->userdata);
-}
+enum pause_end { PAUSED, WAITED_OUT, CANCELLED };
 
-/*
- * Sleep until the next try, in slices so a cancel is seen quickly. False
- * when the wait is over: cancelled, or past the deadline (-1: none).
- */
-static bool pause_before_retry(const prov_checkpoint_acquire_options *opt, int64_t deadline_ms,
-			       int64_t pause_ms)
+/* Sleep until the next try, in slices so a cancel is seen quickly (deadline -1: none). */
+static enum pause_end pause_before_retry(const prov_checkpoint_acquire_options *opt,
+					 int64_t deadline_ms, int64_t pause_ms)
 {
 	int64_t until = prov_clock_monotonic_ns() / 1000000 + pause_ms;
 
@@ -197,10 +191,12 @@ static bool pause_before_retry(const prov_checkpoint_acquire_options *opt, int64
 	for (;;) {
 		int64_t now = prov_clock_monotonic_ns() / 1000000;
 
-		if (cancelled(opt) || (deadline_ms >= 0 && now >= deadline_ms))
-			return false;
+		if (opt->cancelled && opt->cancelled(opt->userdata))
+			return CANCELLED;
+		if (deadline_ms >= 0 && now >= deadline_ms)
+			return WAITED_OUT;
 		if (now >= until)
-			return true;
+			return PAUSED;
 		prov_clock_sleep_ms(until - now < WAIT_SLICE_MS ? until - now : WAIT_SLICE_MS);
 	}
 }
@@ -212,20 +208,21 @@ static int acquire_waiting(prov_checkpoint_token **out, prov_checkpoint_store *s
 	int64_t deadline_ms = opt->wait_ms < 0 ? -1
 				: prov_clock_monotonic_ns() / 1000000 + opt->wait_ms;
 	int64_t pause_ms = WAIT_FIRST_MS;
+	enum pause_end end;
 	int rc;
 
 	for (;;) {
 		rc = store->iface.acquire(out, store->backend, workflow_id);
 		if (rc != PROV_EBUSY || opt->wait_ms == 0)
 			return rc;
-		if (!pause_before_retry(opt, deadline_ms, pause_ms))
+		if ((end = pause_before_retry(opt, deadline_ms, pause_ms)) != PAUSED)
 			break;
 		pause_ms = pause_ms * 2 > WAIT_MAX_MS ? WAIT_MAX_MS : pause_ms * 2;
 	}
-	if (cancelled(opt))
+	if (end == CANCELLED)
 		return prov_err_set(PROV_ECANCELLED, PROV_ERRCAT_CHECKPOINT,
 				    "waiting for workflow %s was cancelled", workflow_id);
-	prov_err_prefix("still after waiting %lld ms: ", opt->wait_ms);
+	prov_err_prefix("after waiting %lld ms: ", opt->wait_ms);
 	return PROV_EBUSY;
 }
 

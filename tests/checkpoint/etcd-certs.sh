@@ -1,6 +1,7 @@
 #!/bin/sh
 # Make a throw-away CA, a server certificate for 127.0.0.1 and a client
-# certificate in DIR, for the etcd store's TLS test.
+# certificate in DIR, for the etcd store's TLS test. The server certificate
+# serves clients too: etcd's JSON gateway connects to etcd itself with it.
 #
 #   etcd-certs.sh DIR
 set -eu
@@ -18,6 +19,6 @@ sign() { # NAME CN EXTENSIONS
 		-extfile "$1.ext" -out "$1.pem" 2>/dev/null
 }
 sign server 127.0.0.1 "subjectAltName=IP:127.0.0.1
-extendedKeyUsage=serverAuth"
+extendedKeyUsage=serverAuth,clientAuth"
 sign client prov-test-client "extendedKeyUsage=clientAuth"
 chmod 600 ./*.key

@@ -164,6 +164,8 @@ static void exec_etcd(const struct etcd_fixture *f)
 	argv[argc++] = f->peer;
 	argv[argc++] = "--initial-cluster";
 	argv[argc++] = cluster;
+	/* Short, so that a test sees an idle client's token expire. */
+	argv[argc++] = "--auth-token-ttl=2";
 	argv[argc++] = "--logger=zap";
 	argv[argc++] = "--log-level=warn";
 	if (f->tls) {
