@@ -329,8 +329,10 @@ static int etcd_acquire(prov_checkpoint_token **out, void *backend, const char *
 	*out = NULL;
 	pthread_mutex_lock(&s->mutex);
 	if ((o = owned_by_id(s, workflow_id))) {
+		bool was_lost = o->lost;
+
 		pthread_mutex_unlock(&s->mutex);
-		return busy(s, workflow_id, o->lost ? "this store (lost; release it first)"
+		return busy(s, workflow_id, was_lost ? "this store (lost; release it first)"
 						     : "this store already");
 	}
 	o = owned_add(s, workflow_id);
