@@ -1,6 +1,6 @@
 /*
  * provisioning checkpoint list|show|delete: the checkpoints in the store the
- * configuration names (checkpoint.store, checkpoint.dir).
+ * configuration names (checkpoint.store, checkpoint.dir, checkpoint.etcd.*).
  */
 #include "cli/cli.h"
 
@@ -71,30 +71,14 @@ static int parse_options(int argc, char **argv, struct checkpoint_options *o)
 	return CLI_EXIT_OK;
 }
 
-/* A configured string, or NULL when the key is not set. */
-static int config_string(const prov_config *cfg, const char *key, const char **out)
-{
-	int rc = prov_config_get_string(cfg, key, out);
-
-	if (rc == PROV_ENOTFOUND) {
-		*out = NULL;
-		return PROV_OK;
-	}
-	return rc;
-}
-
 static int open_store(const struct cli_globals *g, prov_checkpoint_store **out)
 {
-	prov_checkpoint_store_options options = PROV_CHECKPOINT_STORE_OPTIONS_INIT;
 	prov_config *cfg;
 	int rc = cli_load_config(g, &cfg);
 
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	if (config_string(cfg, "checkpoint.store", &options.store) != PROV_OK ||
-	    config_string(cfg, "checkpoint.dir", &options.dir) != PROV_OK ||
-	    prov_checkpoint_store_open(out, &options) != PROV_OK)
-		rc = cli_report_error(CLI_EXIT_FAILURE);
+	rc = cli_store_open(cfg, out);
 	prov_config_free(cfg);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #ifndef PROV_CLI_H
 #define PROV_CLI_H
 
+#include <provisioning/checkpoint.h>
 #include <provisioning/config.h>
 
 #include <stdbool.h>
@@ -46,6 +47,13 @@ struct cli_command {
  * prints the error as one line and returns CLI_EXIT_FAILURE.
  */
 int cli_load_config(const struct cli_globals *g, prov_config **out);
+
+/*
+ * Open the checkpoint store the configuration names (checkpoint.store,
+ * checkpoint.dir, checkpoint.etcd.*). Returns CLI_EXIT_OK with *out set, or
+ * prints the error as one line and returns CLI_EXIT_FAILURE.
+ */
+int cli_store_open(const prov_config *cfg, prov_checkpoint_store **out);
 
 /* provisioning config show|get|validate|dump */
 int cli_config(const struct cli_globals *g, int argc, char **argv);
