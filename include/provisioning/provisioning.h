@@ -13,5 +13,6 @@
 #include <provisioning/format.h>
 #include <provisioning/log.h>
 #include <provisioning/process.h>
+#include <provisioning/bus.h>
 
 #endif
