@@ -221,16 +221,19 @@ static int grow_pool(prov_bus *bus)
  * milliseconds, so most publishes reuse the formatted text. */
 static _Thread_local int64_t cached_ms = -1;
 static _Thread_local char cached_stamp[PROV_RFC3339_MAX];
+static _Thread_local size_t cached_stamp_len;
 
-static void stamp_event(struct prov_event *ev)
+/* Stamp the node; returns the timestamp's length. */
+static size_t stamp_event(struct prov_event *ev)
 {
 	int64_t now = prov_clock_realtime_ms();
 
 	if (now != cached_ms) {
-		prov_rfc3339_format(now, true, cached_stamp);
+		cached_stamp_len = prov_rfc3339_format(now, true, cached_stamp);
 		cached_ms = now;
 	}
 	memcpy(ev->timestamp, cached_stamp, sizeof(ev->timestamp));
+	return cached_stamp_len;
 }
 
 static char *put(char *p, const char *s, size_t len)
@@ -255,10 +258,10 @@ static char *put_u64(char *p, uint64_t v)
 #define LIT(p, s) put(p, s, sizeof(s) - 1)
 
 /* Write the event's JSON into its node; only the node's buffer may grow. */
-static int write_event_text(struct prov_event *ev, size_t type_len, const char *members,
+static int write_event_text(struct prov_event *ev, size_t stamp_len, const char *members,
 			    size_t members_len)
 {
-	size_t stamp_len = strlen(ev->timestamp);
+	size_t type_len = ev->type_len;
 	size_t need = sizeof("{\"format_version\":1,\"type\":\"\",\"seq\":,\"timestamp\":\"\",}") +
 		      type_len + 20 + stamp_len + members_len;
 	char *p;
@@ -297,11 +300,10 @@ static struct prov_event *fill_node(prov_bus *bus, const char *type, size_t type
 	if (!ev && (grow_pool(bus) != PROV_OK || !(ev = pop_free_node(bus))))
 		return NULL;
 	ev->seq = atomic_load_explicit(&bus->tail, memory_order_relaxed);
-	ev->type_hash = bus_type_hash(type, type_len);
+	ev->type_len = (uint32_t)type_len;
 	memcpy(ev->type, type, type_len);
 	ev->type[type_len] = '\0';
-	stamp_event(ev);
-	if (write_event_text(ev, type_len, members, members_len) != PROV_OK) {
+	if (write_event_text(ev, stamp_event(ev), members, members_len) != PROV_OK) {
 		push_free_node(bus, ev);
 		return NULL;
 	}

@@ -42,15 +42,6 @@ int bus_check_type(const char *type, size_t *len)
 	return PROV_OK;
 }
 
-uint32_t bus_type_hash(const char *type, size_t len)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)type[i]) * 16777619u;
-	return h;
-}
-
 static bool is_json_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';

@@ -14,9 +14,6 @@
 /* Check a type name (PROV_EINVAL names it); its length goes to *len. */
 int bus_check_type(const char *type, size_t *len);
 
-/* FNV-1a of a type name: lets filters compare one word before the name. */
-uint32_t bus_type_hash(const char *type, size_t len);
-
 /*
  * The members of a payload object, without braces. Trusted payloads are
  * only checked for braces and borrowed; others are parsed, checked for

@@ -29,7 +29,7 @@ struct prov_event {
 	/* References: the slot's, each subscriber's current event, and brief
 	 * ones taken while reading a slot. Zero means the node is free. */
 	_Alignas(BUS_CACHE_LINE) _Atomic uint32_t refs;
-	uint32_t type_hash;
+	uint32_t type_len;
 	uint64_t seq;
 	_Atomic(struct prov_event *) next_free;
 	char *text;             /* the event's JSON, kept across reuse when small */

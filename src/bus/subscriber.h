@@ -5,7 +5,7 @@
 #include "bus/ring.h"
 
 typedef struct type_filter {
-	uint32_t hash;
+	size_t len;
 	char name[PROV_BUS_TYPE_MAX + 1];
 } type_filter;
 
