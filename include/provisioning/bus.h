@@ -145,6 +145,8 @@ PROV_API int prov_bus_subscribe(prov_bus_subscriber **out, prov_bus *bus,
  * and this subscriber has received everything that remains. `*event` is NULL
  * and `*missed` 0 unless stated.
  *
+ * PROV_EINVAL for a callback subscription, which only its own thread reads.
+ *
  * Thread safety: a subscriber is used by one thread at a time; different
  * subscribers are independent. A receive never blocks a publisher.
  */
@@ -175,7 +177,8 @@ PROV_API int prov_bus_subscribe_callback(prov_bus_subscriber **out, prov_bus *bu
 					 prov_bus_callback callback, void *userdata);
 
 /**
- * Stop a subscription and free it, at any time, also while publishers run.
+ * Stop a subscription and free it, at any time, also while publishers run;
+ * call it exactly once per subscription.
  * For a callback subscription, waits until a callback in progress returns
  * (unless called from that callback) and no callback runs afterwards. The
  * subscriber's borrowed event becomes invalid. NULL is a no-op.

@@ -24,7 +24,7 @@ static void *dispatch_main(void *arg)
 		const prov_event *event;
 		uint64_t missed;
 
-		r = prov_bus_receive(&event, &missed, sub, -1);
+		r = bus_receive(&event, &missed, sub, -1);
 		if (r == PROV_ECANCELLED || atomic_load_explicit(&sub->stop, memory_order_acquire))
 			break;
 		sub->callback(r, event, missed, sub->userdata);

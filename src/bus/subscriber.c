@@ -270,16 +270,13 @@ static int receive_once(prov_bus_subscriber *sub, uint64_t *missed, long long ti
 	return PROV_EAGAIN;
 }
 
-int prov_bus_receive(const prov_event **event, uint64_t *missed,
-		     prov_bus_subscriber *subscriber, long long timeout_ms)
+int bus_receive(const prov_event **event, uint64_t *missed, prov_bus_subscriber *subscriber,
+		long long timeout_ms)
 {
 	int64_t deadline_ns = deadline_after(timeout_ms);
 	uint64_t lost = 0;
 	int r;
 
-	if (!event || !subscriber)
-		return prov_err_set(PROV_EINVAL, PROV_ERRCAT_INVALID_ARGUMENT,
-				    "prov_bus_receive: %s is NULL", event ? "subscriber" : "event");
 	*event = NULL;
 	do
 		r = receive_once(subscriber, &lost, timeout_ms, deadline_ns);
@@ -290,4 +287,21 @@ int prov_bus_receive(const prov_event **event, uint64_t *missed,
 		return report(r, lost);
 	*event = subscriber->current;
 	return PROV_OK;
+}
+
+int prov_bus_receive(const prov_event **event, uint64_t *missed,
+		     prov_bus_subscriber *subscriber, long long timeout_ms)
+{
+	if (missed)
+		*missed = 0;
+	if (event)
+		*event = NULL;
+	if (!event || !subscriber)
+		return prov_err_set(PROV_EINVAL, PROV_ERRCAT_INVALID_ARGUMENT,
+				    "prov_bus_receive: %s is NULL", event ? "subscriber" : "event");
+	if (subscriber->callback)
+		return prov_err_set(PROV_EINVAL, PROV_ERRCAT_INVALID_ARGUMENT,
+				    "prov_bus_receive: a callback subscription is received by "
+				    "its own thread");
+	return bus_receive(event, missed, subscriber, timeout_ms);
 }

@@ -27,6 +27,9 @@ struct prov_bus_subscriber {
 /* A new subscriber at the bus's tail. */
 int bus_subscriber_new(prov_bus_subscriber **out, prov_bus *bus,
 		       const prov_bus_subscribe_options *options);
+/* prov_bus_receive() without the checks; PROV_ECANCELLED once `stop` is set. */
+int bus_receive(const prov_event **event, uint64_t *missed, prov_bus_subscriber *subscriber,
+		long long timeout_ms);
 /* Release the current event, the bus and the subscriber. */
 void bus_subscriber_free(prov_bus_subscriber *sub);
 

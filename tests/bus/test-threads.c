@@ -432,6 +432,23 @@ START_TEST(test_a_callback_subscription_needs_a_callback)
 }
 END_TEST
 
+START_TEST(test_a_callback_subscription_cannot_be_received_from)
+{
+	prov_bus *bus = new_bus(4);
+	const prov_event *ev;
+	callback_log log;
+
+	callback_log_init(&log);
+	ck_assert_int_eq(prov_bus_subscribe_callback(&log.sub, bus, NULL, record_event, &log),
+			 PROV_OK);
+	ck_assert_int_eq(prov_bus_receive(&ev, NULL, log.sub, 0), PROV_EINVAL);
+	ck_assert_ptr_null(ev);
+	prov_bus_unsubscribe(log.sub);
+	callback_log_destroy(&log);
+	prov_bus_free(bus);
+}
+END_TEST
+
 static Suite *threads_suite(void)
 {
 	Suite *s = suite_create("threads");
@@ -448,6 +465,7 @@ static Suite *threads_suite(void)
 	tcase_add_test(tc, test_a_callback_can_unsubscribe_itself);
 	tcase_add_test(tc, test_no_callback_runs_after_unsubscribe_returns);
 	tcase_add_test(tc, test_a_callback_subscription_needs_a_callback);
+	tcase_add_test(tc, test_a_callback_subscription_cannot_be_received_from);
 	suite_add_tcase(s, tc);
 	return s;
 }
