@@ -135,23 +135,32 @@ typedef struct locked_ring {
 	uint64_t publisher_waits;
 } locked_ring;
 
-/* The same text the bus builds: envelope, then the payload's members. */
+/* The text the bus builds, with the same work: a clock read, the envelope
+ * with the sequence number, the payload's members. */
 static message *build_message(uint64_t seq)
 {
-	char head[128];
-	int n = snprintf(head, sizeof(head),
-			 "{\"format_version\":1,\"type\":\"OperationProgress\",\"seq\":%llu,"
-			 "\"timestamp\":\"2026-11-25T12:00:00.000Z\",",
-			 (unsigned long long)seq);
-	size_t members = sizeof(payload) - 2;
-	message *m = malloc(sizeof(*m) + (size_t)n + members + 1);
+	static const char head[] = "{\"format_version\":1,\"type\":\"OperationProgress\",\"seq\":";
+	static const char stamp[] = ",\"timestamp\":\"2026-11-25T12:00:00.000Z\",";
+	size_t members = sizeof(payload) - 2, n = 0, len;
+	char digits[20];
+	struct timespec now;
+	message *m;
 
+	clock_gettime(CLOCK_REALTIME, &now);
+	do
+		digits[n++] = (char)('0' + seq % 10);
+	while ((seq /= 10) != 0);
+	len = sizeof(head) - 1 + n + sizeof(stamp) - 1 + members;
+	m = malloc(sizeof(*m) + len + 1);
 	if (!m)
 		abort();
-	memcpy(m->text, head, (size_t)n);
-	memcpy(m->text + n, payload + 1, members);
-	m->text[(size_t)n + members] = '\0';
-	m->len = (size_t)n + members;
+	memcpy(m->text, head, sizeof(head) - 1);
+	for (size_t i = 0; i < n; i++)
+		m->text[sizeof(head) - 1 + i] = digits[n - 1 - i];
+	memcpy(m->text + sizeof(head) - 1 + n, stamp, sizeof(stamp) - 1);
+	memcpy(m->text + len - members, payload + 1, members);
+	m->text[len] = '\0';
+	m->len = len;
 	m->refs = 1;
 	return m;
 }

@@ -10,7 +10,7 @@ typedef struct type_filter {
 } type_filter;
 
 struct prov_bus_subscriber {
-	prov_bus *bus;
+	_Alignas(BUS_CACHE_LINE) prov_bus *bus;
 	uint64_t cursor;                /* the next sequence number to read */
 	struct prov_event *current;     /* lent to the caller until the next receive */
 	size_t filter_count;            /* 0: every type */
