@@ -18,6 +18,7 @@
 #define PROVISIONING_BUS_H
 
 #include <provisioning/common.h>
+#include <provisioning/error.h>
 
 #include <stdint.h>
 

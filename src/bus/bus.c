@@ -9,13 +9,16 @@
 #include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/rfc3339.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Text buffers up to this size stay with a node when it is reused, so a
- * steady stream of ordinary events allocates nothing. */
-#define NODE_TEXT_KEEP 4096
+/* Heap buffers up to this size stay with a node when it is reused, so even
+ * a steady stream of large events allocates nothing. */
+#define NODE_HEAP_KEEP 4096
+
+_Static_assert(sizeof(struct prov_event) == BUS_NODE_SIZE, "a node is BUS_NODE_SIZE bytes");
 /* Nodes are allocated in chunks that double up to this many nodes. */
 #define CHUNK_MAX_NODES 4096
 #define CHUNK_MIN_NODES 16
@@ -92,7 +95,7 @@ static void bus_destroy(prov_bus *bus)
 		bus_chunk *next = chunk->next;
 
 		for (size_t i = 0; i < chunk->count; i++)
-			free(chunk->nodes[i].text);
+			free(chunk->nodes[i].heap);
 		free(chunk);
 		chunk = next;
 	}
@@ -167,10 +170,10 @@ void bus_event_unref(prov_bus *bus, struct prov_event *ev)
 {
 	if (atomic_fetch_sub_explicit(&ev->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	if (ev->text_cap > NODE_TEXT_KEEP) {
-		free(ev->text);
-		ev->text = NULL;
-		ev->text_cap = 0;
+	if (ev->heap_cap > NODE_HEAP_KEEP) {
+		free(ev->heap);
+		ev->heap = NULL;
+		ev->heap_cap = 0;
 	}
 	push_free_node(bus, ev);
 }
@@ -223,8 +226,7 @@ static _Thread_local int64_t cached_ms = -1;
 static _Thread_local char cached_stamp[PROV_RFC3339_MAX];
 static _Thread_local size_t cached_stamp_len;
 
-/* Stamp the node; returns the timestamp's length. */
-static size_t stamp_event(struct prov_event *ev)
+static const char *current_stamp(size_t *len)
 {
 	int64_t now = prov_clock_realtime_ms();
 
@@ -232,8 +234,8 @@ static size_t stamp_event(struct prov_event *ev)
 		cached_stamp_len = prov_rfc3339_format(now, true, cached_stamp);
 		cached_ms = now;
 	}
-	memcpy(ev->timestamp, cached_stamp, sizeof(ev->timestamp));
-	return cached_stamp_len;
+	*len = cached_stamp_len;
+	return cached_stamp;
 }
 
 static char *put(char *p, const char *s, size_t len)
@@ -256,38 +258,61 @@ static char *put_u64(char *p, uint64_t v)
 }
 
 #define LIT(p, s) put(p, s, sizeof(s) - 1)
+#define ENVELOPE "{\"format_version\":1,\"type\":\"\",\"seq\":,\"timestamp\":\"\",}"
 
-/* Write the event's JSON into its node; only the node's buffer may grow. */
-static int write_event_text(struct prov_event *ev, size_t stamp_len, const char *members,
-			    size_t members_len)
+/* Where a node's strings go: its own room, or a heap buffer kept for reuse. */
+static char *node_buffer(struct prov_event *ev, size_t need)
 {
-	size_t type_len = ev->type_len;
-	size_t need = sizeof("{\"format_version\":1,\"type\":\"\",\"seq\":,\"timestamp\":\"\",}") +
-		      type_len + 20 + stamp_len + members_len;
+	char *heap;
+
+	if (need <= sizeof(ev->local))
+		return ev->local;
+	if (need <= ev->heap_cap)
+		return ev->heap;
+	heap = realloc(ev->heap, need);
+	if (!heap) {
+		prov_err_nomem();
+		return NULL;
+	}
+	ev->heap = heap;
+	ev->heap_cap = need;
+	return heap;
+}
+
+/* Write the event's JSON, then its type and timestamp, into its node. */
+static int write_event(struct prov_event *ev, uint64_t seq, const char *type, size_t type_len,
+		       const char *members, size_t members_len)
+{
+	size_t stamp_len;
+	const char *stamp = current_stamp(&stamp_len);
+	char *text = node_buffer(ev, sizeof(ENVELOPE) + 20 + members_len +
+					     2 * (type_len + stamp_len + 1));
 	char *p;
 
-	if (need > ev->text_cap) {
-		char *text = realloc(ev->text, need);
-
-		if (!text)
-			return prov_err_nomem();
-		ev->text = text;
-		ev->text_cap = need;
-	}
-	p = LIT(ev->text, "{\"format_version\":1,\"type\":\"");
-	p = put(p, ev->type, type_len);
+	if (!text)
+		return PROV_ENOMEM;
+	p = LIT(text, "{\"format_version\":1,\"type\":\"");
+	p = put(p, type, type_len);
 	p = LIT(p, "\",\"seq\":");
-	p = put_u64(p, ev->seq);
+	p = put_u64(p, seq);
 	p = LIT(p, ",\"timestamp\":\"");
-	p = put(p, ev->timestamp, stamp_len);
+	p = put(p, stamp, stamp_len);
 	p = LIT(p, "\"");
 	if (members_len) {
 		p = LIT(p, ",");
 		p = put(p, members, members_len);
 	}
 	p = LIT(p, "}");
+	ev->text = text;
+	ev->text_len = (size_t)(p - text);
+	*p++ = '\0';
+	p = put(p, type, type_len);
+	*p++ = '\0';
+	p = put(p, stamp, stamp_len);
 	*p = '\0';
-	ev->text_len = (size_t)(p - ev->text);
+	ev->type_len = (uint16_t)type_len;
+	ev->stamp_len = (uint16_t)stamp_len;
+	atomic_store_explicit(&ev->seq, seq, memory_order_relaxed);
 	return PROV_OK;
 }
 
@@ -296,23 +321,20 @@ static struct prov_event *fill_node(prov_bus *bus, const char *type, size_t type
 				    const char *members, size_t members_len)
 {
 	struct prov_event *ev = pop_free_node(bus);
+	uint64_t seq = atomic_load_explicit(&bus->tail, memory_order_relaxed);
 
 	if (!ev && (grow_pool(bus) != PROV_OK || !(ev = pop_free_node(bus))))
 		return NULL;
-	ev->seq = atomic_load_explicit(&bus->tail, memory_order_relaxed);
-	ev->type_len = (uint32_t)type_len;
-	memcpy(ev->type, type, type_len);
-	ev->type[type_len] = '\0';
-	if (write_event_text(ev, stamp_event(ev), members, members_len) != PROV_OK) {
+	if (write_event(ev, seq, type, type_len, members, members_len) != PROV_OK) {
 		push_free_node(bus, ev);
 		return NULL;
 	}
 	return ev;
 }
 
-/* A receiver about to sleep sets need_wake, then reads the tail; the
- * publisher stored the tail, then reads need_wake. All four accesses are
- * sequentially consistent, so either the receiver sees the new tail or the
+/* A receiver about to sleep sets need_wake, then reads its slot; the
+ * publisher swapped the slot, then reads need_wake. All four accesses are
+ * sequentially consistent, so either the receiver sees the new event or the
  * publisher sees the flag: no wake-up is lost, and a publisher that finds
  * nobody asleep pays one load. */
 static void wake_sleepers(prov_bus *bus)
@@ -339,13 +361,13 @@ int bus_publish_members(uint64_t *seq, prov_bus *bus, const char *type, size_t t
 		pthread_mutex_unlock(&bus->publish_lock);
 		return PROV_ENOMEM;
 	}
-	ev_seq = ev->seq;
+	ev_seq = atomic_load_explicit(&ev->seq, memory_order_relaxed);
 	/* The slot's reference; release publishes the node's contents to a
 	 * receiver whose ref_if_live reads this count. */
 	atomic_store_explicit(&ev->refs, 1, memory_order_release);
-	old = atomic_exchange_explicit(&bus->slots[ev_seq & bus->mask], ev, memory_order_acq_rel);
 	/* Sequentially consistent: pairs with a sleeping receiver (wake_sleepers). */
-	atomic_store_explicit(&bus->tail, ev_seq + 1, memory_order_seq_cst);
+	old = atomic_exchange_explicit(&bus->slots[ev_seq & bus->mask], ev, memory_order_seq_cst);
+	atomic_store_explicit(&bus->tail, ev_seq + 1, memory_order_release);
 	pthread_mutex_unlock(&bus->publish_lock);
 	if (old)
 		bus_event_unref(bus, old);
@@ -377,17 +399,17 @@ int prov_bus_publish(uint64_t *seq, prov_bus *bus, const char *type, const char 
 
 const char *prov_event_type(const prov_event *event)
 {
-	return event->type;
+	return bus_event_type(event);
 }
 
 uint64_t prov_event_seq(const prov_event *event)
 {
-	return event->seq;
+	return atomic_load_explicit(&event->seq, memory_order_relaxed);
 }
 
 const char *prov_event_timestamp(const prov_event *event)
 {
-	return event->timestamp;
+	return bus_event_type(event) + event->type_len + 1;
 }
 
 const char *prov_event_json(const prov_event *event, size_t *len)

@@ -15,8 +15,6 @@
 
 #include <provisioning/bus.h>
 
-#include "core/rfc3339.h"
-
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -24,19 +22,26 @@
 #include <stdint.h>
 
 #define BUS_CACHE_LINE 64
+/* A node is its header line and room for a typical event's strings, so
+ * publishing one writes a few adjacent lines and allocates nothing. */
+#define BUS_NODE_SIZE 320
 
 struct prov_event {
 	/* References: the slot's, each subscriber's current event, and brief
 	 * ones taken while reading a slot. Zero means the node is free. */
 	_Alignas(BUS_CACHE_LINE) _Atomic uint32_t refs;
-	uint32_t type_len;
-	uint64_t seq;
+	uint16_t type_len;
+	uint16_t stamp_len;
+	/* Atomic because a waiting receiver peeks at it without a reference. */
+	_Atomic uint64_t seq;
 	_Atomic(struct prov_event *) next_free;
-	char *text;             /* the event's JSON, kept across reuse when small */
+	/* The JSON, the type and the timestamp, each NUL-terminated, one after
+	 * the other: in `local` when they fit, else in `heap`. */
+	char *text;
 	size_t text_len;
-	size_t text_cap;
-	char type[PROV_BUS_TYPE_MAX + 1];
-	char timestamp[PROV_RFC3339_MAX];
+	char *heap;
+	size_t heap_cap;        /* kept across reuse up to NODE_HEAP_KEEP */
+	char local[BUS_NODE_SIZE - 56];
 };
 
 typedef struct bus_chunk {
@@ -57,7 +62,10 @@ struct prov_bus {
 	_Alignas(BUS_CACHE_LINE) pthread_mutex_t publish_lock;
 	bus_chunk *chunks;
 	size_t node_count;
-	_Atomic uint64_t tail;  /* the next sequence number */
+
+	/* The next sequence number: written by every publish and polled by
+	 * waiting receivers, so kept away from the lock's line. */
+	_Alignas(BUS_CACHE_LINE) _Atomic uint64_t tail;
 
 	/* Nodes whose last reference went; pushed by any thread, popped only
 	 * under publish_lock, which is what keeps the stack free of ABA. */
@@ -73,6 +81,11 @@ struct prov_bus {
 bool bus_event_ref_if_live(struct prov_event *ev);
 /* Drop a reference; the last one returns the node to the free list. */
 void bus_event_unref(prov_bus *bus, struct prov_event *ev);
+
+static inline const char *bus_event_type(const struct prov_event *ev)
+{
+	return ev->text + ev->text_len + 1;
+}
 
 /* Keep the shared state alive for a subscriber; drop it (the last frees). */
 void bus_ref(prov_bus *bus);
