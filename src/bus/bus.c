@@ -310,8 +310,7 @@ static int write_event(struct prov_event *ev, uint64_t seq, const char *type, si
 	*p++ = '\0';
 	p = put(p, stamp, stamp_len);
 	*p = '\0';
-	ev->type_len = (uint16_t)type_len;
-	ev->stamp_len = (uint16_t)stamp_len;
+	ev->type_len = (uint32_t)type_len;
 	atomic_store_explicit(&ev->seq, seq, memory_order_relaxed);
 	return PROV_OK;
 }

@@ -30,8 +30,7 @@ struct prov_event {
 	/* References: the slot's, each subscriber's current event, and brief
 	 * ones taken while reading a slot. Zero means the node is free. */
 	_Alignas(BUS_CACHE_LINE) _Atomic uint32_t refs;
-	uint16_t type_len;
-	uint16_t stamp_len;
+	uint32_t type_len;
 	/* Atomic because a waiting receiver peeks at it without a reference. */
 	_Atomic uint64_t seq;
 	_Atomic(struct prov_event *) next_free;

@@ -159,6 +159,48 @@ START_TEST(test_filter_delivers_only_the_listed_types)
 }
 END_TEST
 
+START_TEST(test_a_filtered_subscriber_counts_every_lost_event_in_its_lag)
+{
+	static const char *const types[] = { "Keep", NULL };
+	prov_bus *bus = new_bus(4, 0);
+	prov_bus_subscriber *sub = subscribe(bus, types);
+	const prov_event *ev;
+	uint64_t missed;
+
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(prov_bus_publish(NULL, bus, i % 2 ? "Keep" : "Drop", NULL), PROV_OK);
+	/* Seqs 1..6 are gone, whatever their type; 7..10 remain. */
+	ck_assert_int_eq(prov_bus_receive(&ev, &missed, sub, 0), PROV_ELAGGED);
+	ck_assert_uint_eq(missed, 6);
+	ck_assert_int_eq(prov_bus_receive(&ev, &missed, sub, 0), PROV_OK);
+	ck_assert_uint_eq(prov_event_seq(ev), 8);
+	ck_assert_int_eq(prov_bus_receive(&ev, &missed, sub, 0), PROV_OK);
+	ck_assert_uint_eq(prov_event_seq(ev), 10);
+	prov_bus_unsubscribe(sub);
+	prov_bus_free(bus);
+}
+END_TEST
+
+START_TEST(test_timestamps_never_go_back_in_sequence_order)
+{
+	prov_bus *bus = new_bus(256, 0);
+	prov_bus_subscriber *sub = subscribe(bus, NULL);
+	const prov_event *ev;
+	char previous[64] = "";
+
+	for (int i = 0; i < 200; i++)
+		publish_tick(bus, i);
+	for (int i = 0; i < 200; i++) {
+		ck_assert_int_eq(prov_bus_receive(&ev, NULL, sub, 0), PROV_OK);
+		ck_assert_uint_eq(strlen(prov_event_timestamp(ev)), 24);
+		ck_assert_int_le(strcmp(previous, prov_event_timestamp(ev)), 0);
+		snprintf(previous, sizeof(previous), "%s", prov_event_timestamp(ev));
+	}
+	prov_bus_unsubscribe(sub);
+	prov_bus_free(bus);
+}
+END_TEST
+
 START_TEST(test_filter_with_a_bad_type_name_is_refused)
 {
 	static const char *const types[] = { "Ok", "not ok", NULL };
@@ -427,6 +469,8 @@ static Suite *semantics_suite(void)
 	tcase_add_test(tc, test_lagged_subscriber_learns_the_exact_number_missed_and_resumes_at_the_oldest);
 	tcase_add_test(tc, test_lag_count_is_exact_after_many_laps_and_after_a_partial_read);
 	tcase_add_test(tc, test_filter_delivers_only_the_listed_types);
+	tcase_add_test(tc, test_a_filtered_subscriber_counts_every_lost_event_in_its_lag);
+	tcase_add_test(tc, test_timestamps_never_go_back_in_sequence_order);
 	tcase_add_test(tc, test_filter_with_a_bad_type_name_is_refused);
 	tcase_add_test(tc, test_close_lets_subscribers_drain_then_reports_closed);
 	tcase_add_test(tc, test_a_closed_bus_refuses_publishers_and_new_subscribers);
