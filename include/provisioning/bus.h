@@ -94,9 +94,9 @@ PROV_API void prov_bus_free(prov_bus *bus);
  * order) and the timestamp (UTC, milliseconds), and writes them to `*seq`
  * and nowhere else when `seq` is not NULL.
  *
- * Never waits for a subscriber; publishers only serialise among themselves
- * for the few instructions that claim a slot. When the ring is full the
- * oldest event is dropped for every subscriber that has not read it.
+ * Never waits for a subscriber: publishers only serialise among themselves,
+ * while one fills and places its event. When the ring is full the oldest
+ * event is dropped for every subscriber that has not read it.
  *
  * Returns PROV_OK, PROV_ECLOSED after prov_bus_close(), PROV_EINVAL for a
  * bad type, PROV_EPARSE for a payload that is not a JSON object (valid UTF-8),
@@ -111,7 +111,8 @@ PROV_API int prov_bus_publish(uint64_t *seq, prov_bus *bus, const char *type,
 /** Options of prov_bus_subscribe(). Start from PROV_BUS_SUBSCRIBE_OPTIONS_INIT. */
 typedef struct prov_bus_subscribe_options {
 	unsigned int size;          /**< sizeof(prov_bus_subscribe_options) */
-	/** NULL-terminated list of event types to receive; NULL receives every type. */
+	/** NULL-terminated list of event types to receive; NULL or an empty list
+	 *  receives every type. */
 	const char *const *types;
 } prov_bus_subscribe_options;
 
