@@ -40,7 +40,7 @@ struct prov_event {
 	size_t text_len;
 	char *heap;
 	size_t heap_cap;        /* kept across reuse up to NODE_HEAP_KEEP */
-	char local[BUS_NODE_SIZE - 56];
+	char local[BUS_NODE_SIZE - 56];  /* the rest of the node after 56 bytes of header */
 };
 
 typedef struct bus_chunk {
@@ -57,14 +57,12 @@ struct prov_bus {
 	_Atomic bool closed;
 	_Atomic uint32_t refs;  /* the bus handle and each subscriber */
 
-	/* Publishers' side. */
+	/* Publishers' side; subscribers read the tail only when they
+	 * subscribe or lag. */
 	_Alignas(BUS_CACHE_LINE) pthread_mutex_t publish_lock;
 	bus_chunk *chunks;
 	size_t node_count;
-
-	/* The next sequence number: written by every publish and polled by
-	 * waiting receivers, so kept away from the lock's line. */
-	_Alignas(BUS_CACHE_LINE) _Atomic uint64_t tail;
+	_Atomic uint64_t tail;  /* the next sequence number */
 
 	/* Nodes whose last reference went; pushed by any thread, popped only
 	 * under publish_lock, which is what keeps the stack free of ABA. */
@@ -81,6 +79,7 @@ bool bus_event_ref_if_live(struct prov_event *ev);
 /* Drop a reference; the last one returns the node to the free list. */
 void bus_event_unref(prov_bus *bus, struct prov_event *ev);
 
+/* The type, stored after the JSON text. */
 static inline const char *bus_event_type(const struct prov_event *ev)
 {
 	return ev->text + ev->text_len + 1;
