@@ -5,7 +5,7 @@
  * baseline, their ratio, and the target (<= 50 ns per delivery with 4
  * subscribers).
  *
- *   bench-bus [EVENTS] [CAPACITY]     (defaults: 10000000 65536)
+ *   bench-bus [EVENTS] [CAPACITY]     (defaults: 10000000 131072)
  */
 #include <provisioning/bus.h>
 #include <provisioning/error.h>
@@ -325,7 +325,7 @@ static void print_loadavg(const char *when)
 int main(int argc, char **argv)
 {
 	long events = argc > 1 ? atol(argv[1]) : 10000000;
-	size_t capacity = argc > 2 ? (size_t)atol(argv[2]) : 65536;
+	size_t capacity = argc > 2 ? (size_t)atol(argv[2]) : 131072;
 	static const int counts[] = { 1, MAX_SUBSCRIBERS };
 	double bus4 = 0, base4 = 0;
 
