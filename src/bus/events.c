@@ -20,7 +20,8 @@ typedef struct event_fields {
 
 #define EVENT_FIELDS(type) { type, PROV_STRBUF_INIT, PROV_OK }
 
-/* Key parts that name a secret, matched in any case (DESIGN: secrets). */
+/* Key parts that name a secret, matched in any case: the library's rule for
+ * redacting configuration values. */
 static const char *const secret_words[] = { "password", "token", "secret", "private_key",
 					    "api_key" };
 
