@@ -7,6 +7,7 @@
 #include "bus/payload.h"
 
 #include "core/err.h"
+#include "core/secret.h"
 #include "core/strbuf.h"
 
 #include <string.h>
@@ -19,11 +20,6 @@ typedef struct event_fields {
 } event_fields;
 
 #define EVENT_FIELDS(type) { type, PROV_STRBUF_INIT, PROV_OK }
-
-/* Key parts that name a secret, matched in any case: the library's rule for
- * redacting configuration values. */
-static const char *const secret_words[] = { "password", "token", "secret", "private_key",
-					    "api_key" };
 
 static bool add_name(event_fields *f, const char *name)
 {
@@ -214,17 +210,6 @@ int prov_bus_publish_resource_deleted(uint64_t *seq, prov_bus *bus, const char *
 				resource_id);
 }
 
-static bool key_names_secret(const char *key)
-{
-	const char *last = strrchr(key, '.');
-
-	last = last ? last + 1 : key;
-	for (size_t i = 0; i < sizeof(secret_words) / sizeof(secret_words[0]); i++)
-		if (strcasestr(last, secret_words[i]))
-			return true;
-	return false;
-}
-
 int prov_bus_publish_configuration_changed(uint64_t *seq, prov_bus *bus, const char *key,
 					   const char *old_value_json,
 					   const char *new_value_json)
@@ -232,9 +217,9 @@ int prov_bus_publish_configuration_changed(uint64_t *seq, prov_bus *bus, const c
 	event_fields f = EVENT_FIELDS("ConfigurationChanged");
 
 	add_id(&f, "key", key);
-	if (f.status == PROV_OK && key_names_secret(key)) {
-		add_message(&f, "old_value", "[redacted]");
-		add_message(&f, "new_value", "[redacted]");
+	if (f.status == PROV_OK && prov_key_is_secret(key)) {
+		add_message(&f, "old_value", PROV_REDACTED);
+		add_message(&f, "new_value", PROV_REDACTED);
 	} else {
 		add_json(&f, "old_value", old_value_json);
 		add_json(&f, "new_value", new_value_json);
