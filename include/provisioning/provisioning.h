@@ -19,5 +19,6 @@
 #include <provisioning/plugin.h>
 #include <provisioning/provider.h>
 #include <provisioning/extension.h>
+#include <provisioning/bus.h>
 
 #endif

@@ -62,6 +62,8 @@ static int stale(const prov_checkpoint_token *token)
 
 static void owned_free(prov_dirstore *s, struct owned *o)
 {
+	if (!o)
+		return;
 	if (o->lock_fd >= 0)
 		s->io->close(s->io->ctx, o->lock_fd);
 	free(o->id);

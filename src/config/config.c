@@ -6,6 +6,7 @@
 #include "config/private.h"
 #include "format/format.h"
 #include "core/err.h"
+#include "core/secret.h"
 #include "core/mem.h"
 
 #include <ctype.h>
@@ -233,12 +234,5 @@ int prov_config_get_origin(const prov_config *c, const char *path, const char **
 
 int prov_config_is_secret_key(const char *path)
 {
-	static const char *const words[] = { "password", "token", "secret", "private_key", "api_key" };
-	const char *last = path ? strrchr(path, '.') : NULL;
-
-	last = last ? last + 1 : path ? path : "";
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (strcasestr(last, words[i]))
-			return 1;
-	return 0;
+	return prov_key_is_secret(path);
 }

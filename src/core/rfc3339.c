@@ -122,7 +122,7 @@ static bool read_fraction(const char *s, size_t len, size_t *pos, unsigned *mill
 
 static bool read_offset(const char *s, size_t len, size_t *pos, int64_t *offset_minutes)
 {
-	unsigned oh, om;
+	unsigned oh = 0, om = 0;
 	int sign;
 
 	if (expect(s, len, pos, "Zz")) {
@@ -141,8 +141,8 @@ static bool read_offset(const char *s, size_t len, size_t *pos, int64_t *offset_
 
 int prov_rfc3339_parse(const char *s, size_t len, int64_t *unix_ms)
 {
-	unsigned year, month, day, hour, minute, second, millis = 0;
-	int64_t offset_minutes, days;
+	unsigned year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
+	int64_t offset_minutes = 0, days;
 	size_t pos = 0;
 
 	if (!read_digits(s, len, &pos, 4, &year) || !expect(s, len, &pos, "-") ||
