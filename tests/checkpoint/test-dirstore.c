@@ -8,6 +8,7 @@
 #include <provisioning/version.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -639,6 +640,55 @@ START_TEST(test_open_options_choose_the_store_which_appears_at_the_first_acquire
 }
 END_TEST
 
+START_TEST(test_check_tells_a_held_token_from_a_released_one)
+{
+	prov_checkpoint_store *store = open_store(0);
+	prov_checkpoint_token *token = acquire(store, "wf-1");
+
+	ck_assert_int_eq(prov_checkpoint_store_check(store, token), PROV_OK);
+	ck_assert_int_eq(prov_checkpoint_store_release(store, token), PROV_OK);
+	ck_assert_int_eq(prov_checkpoint_store_check(store, token), PROV_ESTALE);
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_store_close(store);
+}
+END_TEST
+
+struct waiting {
+	prov_checkpoint_store *store;
+	prov_checkpoint_token *token;
+	int rc;
+};
+
+static void *acquire_waiting(void *arg)
+{
+	prov_checkpoint_acquire_options o = PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT;
+	struct waiting *w = arg;
+
+	o.wait_ms = -1;
+	w->rc = prov_checkpoint_store_acquire_with(&w->token, w->store, "wf-1", &o);
+	return NULL;
+}
+
+START_TEST(test_a_waiting_acquire_gets_the_workflow_once_its_owner_releases)
+{
+	prov_checkpoint_store *owner = open_store(0);
+	prov_checkpoint_token *token = acquire(owner, "wf-1");
+	struct waiting w = { open_store(0), NULL, PROV_ERROR };
+	pthread_t thread;
+
+	ck_assert_int_eq(pthread_create(&thread, NULL, acquire_waiting, &w), 0);
+	save(owner, token, 7);
+	ck_assert_int_eq(prov_checkpoint_store_release(owner, token), PROV_OK);
+	ck_assert_int_eq(pthread_join(thread, NULL), 0);
+	ck_assert_int_eq(w.rc, PROV_OK);
+	ck_assert_int_eq(load_n(w.store, "wf-1"), 7);
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_token_free(w.token);
+	prov_checkpoint_store_close(owner);
+	prov_checkpoint_store_close(w.store);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("checkpoint-dirstore");
@@ -665,6 +715,8 @@ int main(void)
 	tcase_add_test(tc, test_recording_an_operation_leaves_the_snapshot_alone);
 	tcase_add_test(tc, test_what_a_crashed_process_wrote_is_read_and_recovered);
 	tcase_add_test(tc, test_open_options_choose_the_store_which_appears_at_the_first_acquire);
+	tcase_add_test(tc, test_check_tells_a_held_token_from_a_released_one);
+	tcase_add_test(tc, test_a_waiting_acquire_gets_the_workflow_once_its_owner_releases);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }
