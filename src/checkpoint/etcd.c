@@ -23,9 +23,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* What a write transaction does besides its compares. */
-enum write_kind { WRITE_SAVE, WRITE_RECORD, WRITE_DELETE };
-
 /* ------------------------------------------------------------------ */
 /* The table of ownerships                                             */
 /* ------------------------------------------------------------------ */
@@ -80,14 +77,14 @@ static void owned_remove(prov_etcdstore *s, struct etcd_owned *o)
 	free(o);
 }
 
-static int stale(const prov_checkpoint_token *token)
+int prov_etcdstore_stale(const prov_checkpoint_token *token)
 {
 	return prov_err_set(PROV_ESTALE, PROV_ERRCAT_CHECKPOINT,
 			    "workflow %s: the ownership token is stale (released or superseded)",
 			    prov_checkpoint_token_workflow_id(token));
 }
 
-static int lost(const char *workflow_id)
+int prov_etcdstore_lost(const char *workflow_id)
 {
 	return prov_err_set(PROV_ESTALE, PROV_ERRCAT_CHECKPOINT,
 			    "workflow %s: the ownership was lost (its etcd lease expired or was "
@@ -98,7 +95,8 @@ static int lost(const char *workflow_id)
 /* Requests                                                            */
 /* ------------------------------------------------------------------ */
 
-static int call(prov_etcdstore *s, const char *path, prov_strbuf *body, json_object **answer)
+int prov_etcdstore_call(prov_etcdstore *s, const char *path, prov_strbuf *body,
+			json_object **answer)
 {
 	int code;
 
@@ -108,9 +106,8 @@ static int call(prov_etcdstore *s, const char *path, prov_strbuf *body, json_obj
 			      prov_etcd_client_deadline(s->client), answer, &code);
 }
 
-/* {"key":K,"target":T,"result":"EQUAL","FIELD":"VALUE"} */
-static void put_compare(prov_strbuf *b, const prov_etcdstore *s, const char *id,
-			const char *target, const char *field, int64_t value)
+void prov_etcdstore_put_compare(prov_strbuf *b, const prov_etcdstore *s, const char *id,
+				const char *target, const char *field, int64_t value)
 {
 	prov_strbuf_putc(b, '{');
 	prov_etcd_put_key(b, "key", s->owners_prefix, id);
@@ -123,9 +120,9 @@ static void put_fence(prov_strbuf *b, const prov_etcdstore *s, const char *id, i
 		      int64_t create_revision)
 {
 	prov_strbuf_puts(b, "\"compare\":[");
-	put_compare(b, s, id, "LEASE", "lease", lease);
+	prov_etcdstore_put_compare(b, s, id, "LEASE", "lease", lease);
 	prov_strbuf_putc(b, ',');
-	put_compare(b, s, id, "CREATE", "create_revision", create_revision);
+	prov_etcdstore_put_compare(b, s, id, "CREATE", "create_revision", create_revision);
 	prov_strbuf_putc(b, ']');
 }
 
@@ -137,8 +134,7 @@ static void put_read_owner(prov_strbuf *b, const prov_etcdstore *s, const char *
 	prov_strbuf_puts(b, "}}]}");
 }
 
-/* "host H pid N" from the ownership key in a range answer, or NULL when there is none. */
-static char *holder_of(json_object *range, int64_t *lease, int64_t *create_revision)
+char *prov_etcdstore_holder_of(json_object *range, int64_t *lease, int64_t *create_revision)
 {
 	size_t count;
 	json_object *kvs = prov_etcd_kvs(range, &count);
@@ -231,7 +227,7 @@ static int reread_state(prov_etcdstore *s, struct etcd_owned *o)
 	prov_strbuf_puts(&body, "{\"success\":[");
 	put_state_reads(&body, s, o->id);
 	prov_strbuf_puts(&body, "]}");
-	rc = call(s, "/v3/kv/txn", &body, &answer);
+	rc = prov_etcdstore_call(s, "/v3/kv/txn", &body, &answer);
 	if (rc == PROV_OK)
 		read_state(o, prov_etcd_response(answer, 0, "response_range"),
 			   prov_etcd_response(answer, 1, "response_range"));
@@ -253,8 +249,8 @@ static int busy(prov_etcdstore *s, const char *id, const char *holder)
 static int taken(prov_etcdstore *s, struct etcd_owned *o, json_object *answer, int64_t lease)
 {
 	int64_t holder_lease, create_revision;
-	char *holder = holder_of(prov_etcd_response(answer, 0, "response_range"), &holder_lease,
-				 &create_revision);
+	json_object *owner = prov_etcd_response(answer, 0, "response_range");
+	char *holder = prov_etcdstore_holder_of(owner, &holder_lease, &create_revision);
 	int rc;
 
 	if (holder_lease == lease && create_revision > 0) {
@@ -274,7 +270,7 @@ static int create_owner_key(prov_etcdstore *s, struct etcd_owned *o, int64_t lea
 	int rc;
 
 	prov_strbuf_puts(&body, "{\"compare\":[");
-	put_compare(&body, s, o->id, "CREATE", "create_revision", 0);
+	prov_etcdstore_put_compare(&body, s, o->id, "CREATE", "create_revision", 0);
 	prov_strbuf_puts(&body, "],\"success\":[{\"request_put\":{");
 	prov_etcd_put_key(&body, "key", s->owners_prefix, o->id);
 	prov_strbuf_putc(&body, ',');
@@ -283,7 +279,7 @@ static int create_owner_key(prov_etcdstore *s, struct etcd_owned *o, int64_t lea
 	put_state_reads(&body, s, o->id);
 	prov_strbuf_putc(&body, ']');
 	put_read_owner(&body, s, o->id);
-	rc = call(s, "/v3/kv/txn", &body, &answer);
+	rc = prov_etcdstore_call(s, "/v3/kv/txn", &body, &answer);
 	prov_strbuf_release(&body);
 	if (rc == PROV_OK && prov_etcd_succeeded(answer)) {
 		/* The put happened at the transaction's revision: the key's create revision. */
@@ -343,7 +339,7 @@ static int etcd_acquire(prov_checkpoint_token **out, void *backend, const char *
 	pthread_mutex_lock(&s->mutex);
 	/* The keeper may have found the lease gone while the key was being created. */
 	if (rc == PROV_OK && o->lost)
-		rc = lost(workflow_id);
+		rc = prov_etcdstore_lost(workflow_id);
 	if (rc == PROV_OK) {
 		snprintf(text, sizeof(text), "%" PRIx64 "-%" PRId64, (uint64_t)o->lease,
 			 o->create_revision);
@@ -373,7 +369,7 @@ static int delete_owner_key(prov_etcdstore *s, const char *id, int64_t lease,
 	prov_strbuf_puts(&body, ",\"success\":[{\"request_delete_range\":{");
 	prov_etcd_put_key(&body, "key", s->owners_prefix, id);
 	prov_strbuf_puts(&body, "}}]}");
-	rc = call(s, "/v3/kv/txn", &body, &answer);
+	rc = prov_etcdstore_call(s, "/v3/kv/txn", &body, &answer);
 	*held = rc == PROV_OK && prov_etcd_succeeded(answer);
 	json_object_put(answer);
 	prov_strbuf_release(&body);
@@ -392,7 +388,7 @@ static int etcd_release(void *backend, const prov_checkpoint_token *token)
 	pthread_mutex_lock(&s->mutex);
 	if (!(o = prov_etcdstore_owned(s, token))) {
 		pthread_mutex_unlock(&s->mutex);
-		return stale(token);
+		return prov_etcdstore_stale(token);
 	}
 	was_lost = o->lost;
 	lease = o->lease;
@@ -407,231 +403,7 @@ static int etcd_release(void *backend, const prov_checkpoint_token *token)
 	if ((o = prov_etcdstore_owned(s, token)))
 		owned_remove(s, o);
 	pthread_mutex_unlock(&s->mutex);
-	return held ? PROV_OK : lost(id);
-}
-
-/* ------------------------------------------------------------------ */
-/* Writes                                                              */
-/* ------------------------------------------------------------------ */
-
-/* What a write needs from its ownership, copied under the mutex. */
-struct write {
-	enum write_kind kind;
-	const char *id;
-	int64_t lease;
-	int64_t create_revision;
-	uint64_t revision;       /* this write's number */
-	bool exists;
-	bool records;
-};
-
-/* The checkpoint with its store revision, as the checkpoint key holds it. */
-static int stamped(char **out, const char *id, const char *json, size_t len, uint64_t revision)
-{
-	prov_checkpoint *cp;
-	int rc = prov_checkpoint_parse(&cp, json, len, id);
-
-	*out = NULL;
-	if (rc != PROV_OK)
-		return rc;
-	prov_checkpoint_set_revision(cp, (long long)revision);
-	rc = prov_checkpoint_to_json(out, cp);
-	prov_checkpoint_free(cp);
-	return rc;
-}
-
-/* A record's first write creates an empty checkpoint key, so lists find the workflow. */
-static void put_head_if_absent(prov_strbuf *b, const prov_etcdstore *s, const char *id)
-{
-	prov_checkpoint *cp = NULL;
-	char *json = NULL;
-
-	if (prov_checkpoint_new(&cp, id) != PROV_OK || prov_checkpoint_to_json(&json, cp) != PROV_OK) {
-		b->failed = true;
-		prov_checkpoint_free(cp);
-		return;
-	}
-	prov_strbuf_puts(b, ",{\"request_txn\":{\"compare\":[{");
-	prov_etcd_put_key(b, "key", s->heads_prefix, id);
-	prov_strbuf_puts(b, ",\"target\":\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"}],"
-			    "\"success\":[{\"request_put\":{");
-	prov_etcd_put_key(b, "key", s->heads_prefix, id);
-	prov_strbuf_putc(b, ',');
-	prov_etcd_put_bytes(b, "value", json, strlen(json));
-	prov_strbuf_puts(b, "}}]}}");
-	free(json);
-	prov_checkpoint_free(cp);
-}
-
-/* Records older than a save are folded into it: delete [records/ID/, records/ID/REV). */
-static void put_drop_records(prov_strbuf *b, const prov_etcdstore *s, const struct write *w)
-{
-	prov_strbuf start = PROV_STRBUF_INIT, end = PROV_STRBUF_INIT;
-
-	prov_strbuf_printf(&start, "%s%s/", s->records_prefix, w->id);
-	prov_etcd_record_key(&end, s->records_prefix, w->id, w->revision);
-	prov_strbuf_puts(b, ",{\"request_delete_range\":{");
-	prov_etcd_put_bytes(b, "key", start.data, start.len);
-	prov_strbuf_putc(b, ',');
-	prov_etcd_put_bytes(b, "range_end", end.data, end.len);
-	prov_strbuf_puts(b, "}}");
-	if (prov_strbuf_status(&start) != PROV_OK || prov_strbuf_status(&end) != PROV_OK)
-		b->failed = true;
-	prov_strbuf_release(&start);
-	prov_strbuf_release(&end);
-}
-
-static void put_delete_all(prov_strbuf *b, const prov_etcdstore *s, const char *id)
-{
-	prov_strbuf records = PROV_STRBUF_INIT;
-
-	prov_strbuf_printf(&records, "%s%s/", s->records_prefix, id);
-	prov_strbuf_puts(b, "{\"request_delete_range\":{");
-	prov_etcd_put_key(b, "key", s->heads_prefix, id);
-	prov_strbuf_puts(b, "}},{\"request_delete_range\":{");
-	prov_etcd_put_prefix_range(b, prov_strbuf_cstr(&records));
-	prov_strbuf_puts(b, "}}");
-	if (prov_strbuf_status(&records) != PROV_OK)
-		b->failed = true;
-	prov_strbuf_release(&records);
-}
-
-static void put_write_ops(prov_strbuf *b, const prov_etcdstore *s, const struct write *w,
-			  const char *value, size_t len)
-{
-	prov_strbuf key = PROV_STRBUF_INIT;
-
-	prov_strbuf_puts(b, ",\"success\":[");
-	if (w->kind == WRITE_DELETE) {
-		put_delete_all(b, s, w->id);
-	} else {
-		if (w->kind == WRITE_SAVE)
-			prov_strbuf_printf(&key, "%s%s", s->heads_prefix, w->id);
-		else
-			prov_etcd_record_key(&key, s->records_prefix, w->id, w->revision);
-		prov_strbuf_puts(b, "{\"request_put\":{");
-		prov_etcd_put_bytes(b, "key", prov_strbuf_cstr(&key), key.len);
-		prov_strbuf_putc(b, ',');
-		prov_etcd_put_bytes(b, "value", value, len);
-		prov_strbuf_puts(b, "}}");
-		if (w->kind == WRITE_SAVE && w->records)
-			put_drop_records(b, s, w);
-		if (w->kind == WRITE_RECORD && !w->exists)
-			put_head_if_absent(b, s, w->id);
-	}
-	prov_strbuf_putc(b, ']');
-	if (prov_strbuf_status(&key) != PROV_OK)
-		b->failed = true;
-	prov_strbuf_release(&key);
-}
-
-/* Take this write's revision and update the hints as if it succeeds. */
-static int begin_write(prov_etcdstore *s, const prov_checkpoint_token *token, struct write *w)
-{
-	struct etcd_owned *o;
-	int rc = PROV_OK;
-
-	pthread_mutex_lock(&s->mutex);
-	if (!(o = prov_etcdstore_owned(s, token)))
-		rc = stale(token);
-	else if (o->lost)
-		rc = lost(w->id);
-	if (rc == PROV_OK) {
-		w->lease = o->lease;
-		w->create_revision = o->create_revision;
-		w->revision = ++o->revision;
-		w->exists = o->exists;
-		w->records = o->records;
-		o->exists = w->kind != WRITE_DELETE;
-		o->records = w->kind == WRITE_RECORD;
-	}
-	pthread_mutex_unlock(&s->mutex);
-	return rc;
-}
-
-/* After a failed write nobody knows what etcd holds: assume the worst next time. */
-static void doubt(prov_etcdstore *s, const prov_checkpoint_token *token)
-{
-	struct etcd_owned *o;
-
-	pthread_mutex_lock(&s->mutex);
-	if ((o = prov_etcdstore_owned(s, token))) {
-		o->exists = false;
-		o->records = true;
-	}
-	pthread_mutex_unlock(&s->mutex);
-}
-
-static int fenced_out(prov_etcdstore *s, const prov_checkpoint_token *token, json_object *answer)
-{
-	int64_t lease, create_revision;
-	char *holder = holder_of(prov_etcd_response(answer, 0, "response_range"), &lease,
-				 &create_revision);
-	const char *id = prov_checkpoint_token_workflow_id(token);
-
-	prov_etcdstore_owned_lost(s, token);
-	lost(id);
-	if (holder)
-		prov_err_prefix("etcd key %s%s is held by %s: ", s->owners_prefix, id, holder);
-	free(holder);
-	return PROV_ESTALE;
-}
-
-/* Nothing was deleted: there was no checkpoint and no record. */
-static bool deleted_nothing(json_object *answer)
-{
-	return prov_etcd_int64(prov_etcd_response(answer, 0, "response_delete_range"), "deleted") == 0 &&
-	       prov_etcd_int64(prov_etcd_response(answer, 1, "response_delete_range"), "deleted") == 0;
-}
-
-static int write_fenced(prov_etcdstore *s, const prov_checkpoint_token *token, enum write_kind kind,
-		 const char *json, size_t len)
-{
-	struct write w = { kind, prov_checkpoint_token_workflow_id(token), 0, 0, 0, false, false };
-	prov_strbuf body = PROV_STRBUF_INIT;
-	json_object *answer = NULL;
-	char *value = NULL;
-	int rc = begin_write(s, token, &w);
-
-	if (rc == PROV_OK && kind == WRITE_SAVE)
-		rc = stamped(&value, w.id, json, len, w.revision);
-	if (rc != PROV_OK)
-		return rc;
-	prov_strbuf_putc(&body, '{');
-	put_fence(&body, s, w.id, w.lease, w.create_revision);
-	put_write_ops(&body, s, &w, value ? value : json, value ? strlen(value) : len);
-	put_read_owner(&body, s, w.id);
-	free(value);
-	rc = call(s, "/v3/kv/txn", &body, &answer);
-	prov_strbuf_release(&body);
-	if (rc == PROV_OK && !prov_etcd_succeeded(answer))
-		rc = fenced_out(s, token, answer);
-	else if (rc == PROV_OK && kind == WRITE_DELETE && deleted_nothing(answer))
-		rc = prov_err_set(PROV_ENOTFOUND, PROV_ERRCAT_CHECKPOINT,
-				  "no checkpoint for workflow %s in etcd under %s", w.id,
-				  prov_etcd_client_prefix(s->client));
-	else if (rc != PROV_OK)
-		doubt(s, token);
-	json_object_put(answer);
-	return rc;
-}
-
-static int etcd_save(void *backend, const prov_checkpoint_token *token, const char *json,
-		     size_t len)
-{
-	return write_fenced(backend, token, WRITE_SAVE, json, len);
-}
-
-static int etcd_record(void *backend, const prov_checkpoint_token *token, const char *op_id,
-		       const char *json, size_t len)
-{
-	(void)op_id;
-	return write_fenced(backend, token, WRITE_RECORD, json, len);
-}
-
-static int etcd_remove(void *backend, const prov_checkpoint_token *token)
-{
-	return write_fenced(backend, token, WRITE_DELETE, NULL, 0);
+	return held ? PROV_OK : prov_etcdstore_lost(id);
 }
 
 /* ------------------------------------------------------------------ */
@@ -646,9 +418,9 @@ static int etcd_check(void *backend, const prov_checkpoint_token *token)
 
 	pthread_mutex_lock(&s->mutex);
 	if (!(o = prov_etcdstore_owned(s, token)))
-		rc = stale(token);
+		rc = prov_etcdstore_stale(token);
 	else if (o->lost || o->lease != s->lease || prov_clock_monotonic_ns() >= s->lease_deadline)
-		rc = lost(o->id);
+		rc = prov_etcdstore_lost(o->id);
 	pthread_mutex_unlock(&s->mutex);
 	return rc;
 }
@@ -690,6 +462,7 @@ static void etcdstore_free(prov_etcdstore *s)
 	pthread_mutex_destroy(&s->granting);
 	pthread_mutex_destroy(&s->mutex);
 	pthread_cond_destroy(&s->changed);
+	pthread_cond_destroy(&s->written);
 	free(s);
 }
 
@@ -706,11 +479,11 @@ static const prov_checkpoint_store_interface etcd_interface = {
 	.size = sizeof(prov_checkpoint_store_interface),
 	.acquire = etcd_acquire,
 	.release = etcd_release,
-	.save = etcd_save,
-	.record = etcd_record,
+	.save = prov_etcdstore_save,
+	.record = prov_etcdstore_record,
 	.load = prov_etcdstore_load,
 	.list = prov_etcdstore_list,
-	.remove = etcd_remove,
+	.remove = prov_etcdstore_remove,
 	.close = etcd_close,
 	.check = etcd_check,
 	.watch = etcd_watch,
@@ -746,6 +519,7 @@ static void init_sync(prov_etcdstore *s)
 	/* The keeper's deadlines are on the monotonic clock. */
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->changed, &attr);
+	pthread_cond_init(&s->written, NULL);
 	pthread_condattr_destroy(&attr);
 }
 

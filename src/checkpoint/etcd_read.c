@@ -28,16 +28,6 @@ struct fold {
 	bool damaged;            /* what is stored cannot be read (not etcd failing) */
 };
 
-static int call(prov_etcdstore *s, const char *path, prov_strbuf *body, json_object **answer)
-{
-	int code;
-
-	if (prov_strbuf_status(body) != PROV_OK)
-		return PROV_ENOMEM;
-	return prov_etcd_call(s->client, path, body->data, body->len,
-			      prov_etcd_client_deadline(s->client), answer, &code);
-}
-
 static int64_t answer_revision(json_object *answer)
 {
 	json_object *header;
@@ -163,7 +153,7 @@ static int fold_more_records(struct fold *f, prov_strbuf *start)
 						start->len);
 		prov_strbuf_printf(&body, ",\"limit\":\"%d\",\"revision\":\"%lld\"}", RECORD_PAGE,
 				   (long long)f->at);
-		rc = call(f->store, "/v3/kv/range", &body, &answer);
+		rc = prov_etcdstore_call(f->store, "/v3/kv/range", &body, &answer);
 		if (rc == PROV_OK)
 			rc = apply_records(f, answer, start);
 		more = rc == PROV_OK && prov_etcd_more(answer);
@@ -217,7 +207,7 @@ int prov_etcdstore_load(prov_checkpoint **out, void *backend, const char *workfl
 	prov_strbuf_printf(&body, ",\"limit\":\"%d\"}}]}", RECORD_PAGE);
 	if (prov_strbuf_status(&records) != PROV_OK)
 		body.failed = true;
-	rc = call(s, "/v3/kv/txn", &body, &answer);
+	rc = prov_etcdstore_call(s, "/v3/kv/txn", &body, &answer);
 	if (rc == PROV_OK) {
 		f.at = answer_revision(answer);
 		kvs = prov_etcd_kvs(prov_etcd_response(answer, 0, "response_range"), &count);
@@ -291,7 +281,7 @@ static int list_page(prov_etcdstore *s, prov_checkpoint_list *list, const char *
 	if (*at)
 		prov_strbuf_printf(&body, ",\"revision\":\"%lld\"", (long long)*at);
 	prov_strbuf_putc(&body, '}');
-	rc = call(s, "/v3/kv/range", &body, &answer);
+	rc = prov_etcdstore_call(s, "/v3/kv/range", &body, &answer);
 	prov_strbuf_release(&body);
 	if (rc != PROV_OK)
 		return rc;

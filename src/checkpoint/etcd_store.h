@@ -59,10 +59,39 @@ typedef struct prov_etcdstore {
 	struct etcd_owned **owned;
 	size_t owned_len;
 	size_t owned_cap;
+	struct etcd_write *queue; /* writes waiting for a transaction (etcd_write.c) */
+	bool writing;            /* a transaction of writes is in flight */
+	pthread_cond_t written;  /* it came back */
 } prov_etcdstore;
 
 /* The ownership `token` proves (lost or not), or NULL. The caller holds the mutex. */
 struct etcd_owned *prov_etcdstore_owned(prov_etcdstore *s, const prov_checkpoint_token *token);
+
+/* PROV_ESTALE for a released or superseded token, or for an ownership whose lease ended. */
+int prov_etcdstore_stale(const prov_checkpoint_token *token);
+int prov_etcdstore_lost(const char *workflow_id);
+
+/* POST a request body, retrying for the client's retry time. */
+int prov_etcdstore_call(prov_etcdstore *s, const char *path, prov_strbuf *body,
+			json_object **answer);
+
+/* Append a compare {"key": P/owners/ID, "target": T, "result": "EQUAL", FIELD: VALUE}. */
+void prov_etcdstore_put_compare(prov_strbuf *b, const prov_etcdstore *s, const char *id,
+				const char *target, const char *field, int64_t value);
+
+/*
+ * "host H pid N" of the ownership key in a range answer (owned), or NULL when
+ * there is none; its lease and create revision (0 when none).
+ */
+char *prov_etcdstore_holder_of(json_object *range, int64_t *lease, int64_t *create_revision);
+
+/* ---- etcd_write.c ---- */
+
+int prov_etcdstore_save(void *backend, const prov_checkpoint_token *token, const char *json,
+			size_t len);
+int prov_etcdstore_record(void *backend, const prov_checkpoint_token *token, const char *op_id,
+			  const char *json, size_t len);
+int prov_etcdstore_remove(void *backend, const prov_checkpoint_token *token);
 
 /* ---- etcd_lease.c ---- */
 

@@ -187,3 +187,15 @@ void etcd_test_delete(const struct etcd_fixture *f, const char *key)
 	snprintf(body, sizeof(body), "{\"key\":\"%s\"}", k64);
 	json_object_put(post(f, "/v3/kv/deleterange", body));
 }
+
+long etcd_test_revision(const struct etcd_fixture *f)
+{
+	json_object *doc = post(f, "/v3/kv/range", "{\"key\":\"AA==\"}"), *header, *revision;
+	long n = -1;
+
+	if (json_object_object_get_ex(doc, "header", &header) &&
+	    json_object_object_get_ex(header, "revision", &revision))
+		n = atol(json_object_get_string(revision));
+	json_object_put(doc);
+	return n;
+}

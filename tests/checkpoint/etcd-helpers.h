@@ -43,6 +43,9 @@ long etcd_test_count_keys(const struct etcd_fixture *f, const char *prefix);
 /* The lease of a key on `f`, as the decimal etcd writes, or "" when it has none. */
 void etcd_test_key_lease(const struct etcd_fixture *f, const char *key, char *out, size_t size);
 
+/* etcd's current revision on `f` (NULL: the shared server): it moves once per transaction. */
+long etcd_test_revision(const struct etcd_fixture *f);
+
 /* Put a key, or delete one, behind the store's back on `f` (NULL: the shared server). */
 void etcd_test_put(const struct etcd_fixture *f, const char *key, const char *value);
 void etcd_test_delete(const struct etcd_fixture *f, const char *key);

@@ -188,6 +188,80 @@ START_TEST(test_threads_of_one_store_own_their_workflows_side_by_side)
 }
 END_TEST
 
+#define WRITERS 8
+#define WRITES_EACH 20
+
+struct writer {
+	prov_checkpoint_store *store;
+	prov_checkpoint_token *token;
+	int ok, stale, other;
+};
+
+/* Saves, records and deletes (the second of two finds nothing), counted by outcome. */
+static void *write_mix(void *arg)
+{
+	struct writer *w = arg;
+
+	for (int i = 0; i < WRITES_EACH; i++) {
+		const char *id = prov_checkpoint_token_workflow_id(w->token);
+		prov_checkpoint *cp = helper_checkpoint(id, i, 50);
+		prov_operation_record *r = helper_record("op", "completed", i, 10, 0);
+		int rc;
+
+		switch (i % 5) {
+		case 0: case 1: rc = prov_checkpoint_store_save(w->store, w->token, cp); break;
+		case 2: rc = prov_checkpoint_store_record(w->store, w->token, r); break;
+		case 3: rc = prov_checkpoint_store_delete(w->store, w->token); break;
+		default:
+			rc = prov_checkpoint_store_delete(w->store, w->token);
+			rc = rc == PROV_ENOTFOUND ? PROV_OK : PROV_ERROR;
+			break;
+		}
+		w->ok += rc == PROV_OK;
+		w->stale += rc == PROV_ESTALE;
+		w->other += rc != PROV_OK && rc != PROV_ESTALE;
+		prov_checkpoint_free(cp);
+		prov_operation_record_free(r);
+	}
+	return NULL;
+}
+
+START_TEST(test_concurrent_writes_share_transactions_and_a_stale_one_fails_alone)
+{
+	prov_checkpoint_store *store = etcd_test_open(&settings);
+	struct writer writers[WRITERS];
+	pthread_t threads[WRITERS];
+	char owner[128];
+	long before;
+
+	for (int i = 0; i < WRITERS; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "wf-%d", i);
+		writers[i] = (struct writer){ store, etcd_test_acquire(store, id), 0, 0, 0 };
+	}
+	/* wf-0 loses its ownership key: its writes are fenced, nobody else's. */
+	snprintf(owner, sizeof(owner), "%s/owners/wf-0", settings.prefix);
+	etcd_test_delete(NULL, owner);
+	before = etcd_test_revision(NULL);
+	for (int i = 0; i < WRITERS; i++)
+		ck_assert_int_eq(pthread_create(&threads[i], NULL, write_mix, &writers[i]), 0);
+	for (int i = 0; i < WRITERS; i++)
+		pthread_join(threads[i], NULL);
+	ck_assert_int_eq(writers[0].ok, 0);
+	ck_assert_int_ge(writers[0].stale, WRITES_EACH * 3 / 5);
+	for (int i = 1; i < WRITERS; i++) {
+		ck_assert_int_eq(writers[i].ok, WRITES_EACH);
+		ck_assert_int_eq(writers[i].other, 0);
+	}
+	/* Fewer transactions than writes: writers shared them. */
+	ck_assert_int_lt(etcd_test_revision(NULL) - before, (WRITERS - 1) * WRITES_EACH);
+	for (int i = 0; i < WRITERS; i++)
+		prov_checkpoint_token_free(writers[i].token);
+	prov_checkpoint_store_close(store);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("checkpoint-etcd-compete");
@@ -198,6 +272,7 @@ int main(void)
 	tcase_add_test(tc, test_two_stores_racing_for_one_workflow_never_own_it_together);
 	tcase_add_test(tc, test_a_waiting_acquirer_takes_over_once_the_owner_releases);
 	tcase_add_test(tc, test_threads_of_one_store_own_their_workflows_side_by_side);
+	tcase_add_test(tc, test_concurrent_writes_share_transactions_and_a_stale_one_fails_alone);
 	suite_add_tcase(s, tc);
 	return etcd_test_main(s, true);
 }
