@@ -115,15 +115,10 @@ void prov_etcdstore_put_compare(prov_strbuf *b, const prov_etcdstore *s, const c
 			   target, field, value);
 }
 
-/* "compare": the ownership key still has our lease and was created by our acquire. */
-static void put_fence(prov_strbuf *b, const prov_etcdstore *s, const char *id, int64_t lease,
-		      int64_t create_revision)
+void prov_etcdstore_put_fence(prov_strbuf *b, const prov_etcdstore *s, const char *id,
+			      int64_t owner_revision)
 {
-	prov_strbuf_puts(b, "\"compare\":[");
-	prov_etcdstore_put_compare(b, s, id, "LEASE", "lease", lease);
-	prov_strbuf_putc(b, ',');
-	prov_etcdstore_put_compare(b, s, id, "CREATE", "create_revision", create_revision);
-	prov_strbuf_putc(b, ']');
+	prov_etcdstore_put_compare(b, s, id, "MOD", "mod_revision", owner_revision);
 }
 
 /* "failure": read the ownership key, to name who holds the workflow now. */
@@ -134,7 +129,7 @@ static void put_read_owner(prov_strbuf *b, const prov_etcdstore *s, const char *
 	prov_strbuf_puts(b, "}}]}");
 }
 
-char *prov_etcdstore_holder_of(json_object *range, int64_t *lease, int64_t *create_revision)
+char *prov_etcdstore_holder_of(json_object *range, int64_t *lease, int64_t *mod_revision)
 {
 	size_t count;
 	json_object *kvs = prov_etcd_kvs(range, &count);
@@ -143,7 +138,7 @@ char *prov_etcdstore_holder_of(json_object *range, int64_t *lease, int64_t *crea
 	size_t len;
 
 	*lease = prov_etcd_int64(kv, "lease");
-	*create_revision = prov_etcd_int64(kv, "create_revision");
+	*mod_revision = prov_etcd_int64(kv, "mod_revision");
 	if (kv && prov_etcd_bytes(kv, "value", "ownership key", &value, &len) != PROV_OK)
 		value = NULL;
 	return value;
@@ -248,13 +243,13 @@ static int busy(prov_etcdstore *s, const char *id, const char *holder)
 /* The ownership key exists: someone else's, or ours from a try whose answer was lost. */
 static int taken(prov_etcdstore *s, struct etcd_owned *o, json_object *answer, int64_t lease)
 {
-	int64_t holder_lease, create_revision;
+	int64_t holder_lease, mod_revision;
 	json_object *owner = prov_etcd_response(answer, 0, "response_range");
-	char *holder = prov_etcdstore_holder_of(owner, &holder_lease, &create_revision);
+	char *holder = prov_etcdstore_holder_of(owner, &holder_lease, &mod_revision);
 	int rc;
 
-	if (holder_lease == lease && create_revision > 0) {
-		o->create_revision = create_revision;
+	if (holder_lease == lease && mod_revision > 0) {
+		o->owner_revision = mod_revision;
 		rc = reread_state(s, o);
 	} else {
 		rc = busy(s, o->id, holder);
@@ -282,9 +277,9 @@ static int create_owner_key(prov_etcdstore *s, struct etcd_owned *o, int64_t lea
 	rc = prov_etcdstore_call(s, "/v3/kv/txn", &body, &answer);
 	prov_strbuf_release(&body);
 	if (rc == PROV_OK && prov_etcd_succeeded(answer)) {
-		/* The put happened at the transaction's revision: the key's create revision. */
+		/* The put happened at the transaction's revision: the key's mod revision. */
 		json_object_object_get_ex(answer, "header", &header);
-		o->create_revision = prov_etcd_int64(header, "revision");
+		o->owner_revision = prov_etcd_int64(header, "revision");
 		read_state(o, prov_etcd_response(answer, 1, "response_range"),
 			   prov_etcd_response(answer, 2, "response_range"));
 	} else if (rc == PROV_OK) {
@@ -342,7 +337,7 @@ static int etcd_acquire(prov_checkpoint_token **out, void *backend, const char *
 		rc = prov_etcdstore_lost(workflow_id);
 	if (rc == PROV_OK) {
 		snprintf(text, sizeof(text), "%" PRIx64 "-%" PRId64, (uint64_t)o->lease,
-			 o->create_revision);
+			 o->owner_revision);
 		rc = prov_checkpoint_token_new(out, workflow_id, text);
 	}
 	if (rc == PROV_OK)
@@ -357,16 +352,16 @@ static int etcd_acquire(prov_checkpoint_token **out, void *backend, const char *
 /* Releasing                                                           */
 /* ------------------------------------------------------------------ */
 
-static int delete_owner_key(prov_etcdstore *s, const char *id, int64_t lease,
-			    int64_t create_revision, bool *held)
+static int delete_owner_key(prov_etcdstore *s, const char *id, int64_t owner_revision,
+			    bool *held)
 {
 	prov_strbuf body = PROV_STRBUF_INIT;
 	json_object *answer = NULL;
 	int rc;
 
-	prov_strbuf_putc(&body, '{');
-	put_fence(&body, s, id, lease, create_revision);
-	prov_strbuf_puts(&body, ",\"success\":[{\"request_delete_range\":{");
+	prov_strbuf_puts(&body, "{\"compare\":[");
+	prov_etcdstore_put_fence(&body, s, id, owner_revision);
+	prov_strbuf_puts(&body, "],\"success\":[{\"request_delete_range\":{");
 	prov_etcd_put_key(&body, "key", s->owners_prefix, id);
 	prov_strbuf_puts(&body, "}}]}");
 	rc = prov_etcdstore_call(s, "/v3/kv/txn", &body, &answer);
@@ -381,7 +376,7 @@ static int etcd_release(void *backend, const prov_checkpoint_token *token)
 	prov_etcdstore *s = backend;
 	const char *id = prov_checkpoint_token_workflow_id(token);
 	struct etcd_owned *o;
-	int64_t lease, create_revision;
+	int64_t owner_revision;
 	bool was_lost, held = false;
 	int rc = PROV_OK;
 
@@ -391,11 +386,10 @@ static int etcd_release(void *backend, const prov_checkpoint_token *token)
 		return prov_etcdstore_stale(token);
 	}
 	was_lost = o->lost;
-	lease = o->lease;
-	create_revision = o->create_revision;
+	owner_revision = o->owner_revision;
 	pthread_mutex_unlock(&s->mutex);
 	if (!was_lost)
-		rc = delete_owner_key(s, id, lease, create_revision, &held);
+		rc = delete_owner_key(s, id, owner_revision, &held);
 	/* Unreachable etcd: keep the ownership, so the caller may try again. */
 	if (rc != PROV_OK)
 		return rc;

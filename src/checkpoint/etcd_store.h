@@ -6,8 +6,9 @@
  *   P/checkpoints/ID            the last saved checkpoint, with its "revision"
  *   P/records/ID/NNNN...(20)    one operation record per key, numbered by revision
  *
- * Every write is a transaction that holds only while P/owners/ID still has
- * the lease and create revision the writer's token names (fencing).
+ * Every write is a transaction that holds only while P/owners/ID is still
+ * the key the writer's acquire created with its lease: its mod revision is
+ * unchanged (fencing).
  */
 #ifndef PROV_CHECKPOINT_ETCD_STORE_H
 #define PROV_CHECKPOINT_ETCD_STORE_H
@@ -22,13 +23,15 @@
 #include <stdint.h>
 
 #define PROV_ETCD_TOKEN_MAX 48
+/* Transactions of writes one store has out at once. */
+#define PROV_ETCD_MAX_IN_FLIGHT 2
 
 /* A workflow this store owns (or is acquiring). */
 struct etcd_owned {
 	char *id;
-	char token[PROV_ETCD_TOKEN_MAX]; /* "LEASE(hex)-CREATE_REVISION"; "" while acquiring */
+	char token[PROV_ETCD_TOKEN_MAX]; /* "LEASE(hex)-OWNER_REVISION"; "" while acquiring */
 	int64_t lease;           /* the lease the ownership key is attached to */
-	int64_t create_revision; /* of the ownership key: what writes compare */
+	int64_t owner_revision;  /* the ownership key's mod revision as acquired: writes compare it */
 	uint64_t revision;       /* writes to the workflow so far */
 	/* Hints that keep writes small; a failed write makes them pessimistic. */
 	bool exists;             /* the checkpoint key surely exists */
@@ -60,8 +63,9 @@ typedef struct prov_etcdstore {
 	size_t owned_len;
 	size_t owned_cap;
 	struct etcd_write *queue; /* writes waiting for a transaction (etcd_write.c) */
-	bool writing;            /* a transaction of writes is in flight */
-	pthread_cond_t written;  /* it came back */
+	struct etcd_write *flying[PROV_ETCD_MAX_IN_FLIGHT]; /* transactions out */
+	size_t in_flight;
+	pthread_cond_t written;  /* one came back */
 } prov_etcdstore;
 
 /* The ownership `token` proves (lost or not), or NULL. The caller holds the mutex. */
@@ -81,9 +85,18 @@ void prov_etcdstore_put_compare(prov_strbuf *b, const prov_etcdstore *s, const c
 
 /*
  * "host H pid N" of the ownership key in a range answer (owned), or NULL when
- * there is none; its lease and create revision (0 when none).
+ * there is none; its lease and mod revision (0 when none).
  */
-char *prov_etcdstore_holder_of(json_object *range, int64_t *lease, int64_t *create_revision);
+char *prov_etcdstore_holder_of(json_object *range, int64_t *lease, int64_t *mod_revision);
+
+/*
+ * Append the fence: a compare that holds while the ownership key is the one
+ * our acquire created. Its mod revision moves with any change to the key:
+ * deleted when its lease ends, created again by another owner, or put with
+ * another lease. So one compare covers both the lease and the revision.
+ */
+void prov_etcdstore_put_fence(prov_strbuf *b, const prov_etcdstore *s, const char *id,
+			      int64_t owner_revision);
 
 /* ---- etcd_write.c ---- */
 

@@ -1,16 +1,17 @@
 /*
  * The etcd store's writes: saves, records and deletes, each fenced by a
- * compare of the ownership key's lease and create revision.
+ * compare that the ownership key is still the one the writer's acquire
+ * created with its lease (prov_etcdstore_put_fence()).
  *
- * Writes that threads make at the same time share one transaction, as the
- * directory store's writes share one fdatasync: a writer queues its write
- * under the store's mutex and waits; whoever finds no transaction in flight
- * becomes the leader, sends the queued writes as one transaction (at most
- * one per workflow, so each workflow's writes stay in order and never touch
- * a key twice in a transaction), and wakes their writers. When a fence in
- * the transaction fails, the transaction applies nothing; the leader tells
- * the stale writers from the others by the ownership keys the failure
- * branch read, and sends the others again.
+ * Writes that threads make at the same time share transactions, as the
+ * directory store's writes share an fdatasync: a writer queues its write
+ * under the store's mutex and waits; while fewer than MAX_IN_FLIGHT
+ * transactions are out, a waiter becomes a leader, takes the queued writes
+ * of workflows that have no write out (so each workflow's writes stay in
+ * order and a transaction never touches a key twice), sends them as one
+ * transaction, and wakes their writers. When a fence fails, the transaction
+ * applies nothing; the leader tells the stale writers from the others by
+ * the ownership keys the failure branch read, and sends the others again.
  */
 #include "checkpoint/etcd_kv.h"
 #include "checkpoint/etcd_store.h"
@@ -23,19 +24,23 @@
 
 /* etcd takes at most 128 operations per branch (--max-txn-ops); a write has at most 2. */
 #define BATCH_WRITES 32
+/* Writes enough to send another transaction while one is out. */
+#define FULL_BATCH 4
 /* Payload bytes that share a transaction; etcd takes 1.5 MiB per request by default. */
 #define BATCH_BYTES (512 * 1024)
 
 enum write_kind { WRITE_SAVE, WRITE_RECORD, WRITE_DELETE };
 
-/* One write, from the writer's stack; the leader fills in the outcome. */
+/*
+ * One write, on its writer's stack. The leader fills in the outcome without
+ * the mutex and sets `done` under it, after which it touches it no more.
+ */
 struct etcd_write {
-	struct etcd_write *next;      /* in the queue or a batch */
+	struct etcd_write *next;      /* in the queue or a batch: fixed while the batch is out */
 	enum write_kind kind;
 	const char *id;
 	const prov_checkpoint_token *token;
-	int64_t lease;
-	int64_t create_revision;
+	int64_t owner_revision;       /* what its fence compares */
 	uint64_t revision;            /* this write's number */
 	bool exists;                  /* hints at queue time */
 	bool records;
@@ -43,7 +48,8 @@ struct etcd_write {
 	size_t len;
 	size_t first_response;        /* where its answers start in the transaction's */
 	/* The outcome. */
-	bool done;
+	bool settled;                 /* has its outcome; not sent again */
+	bool done;                    /* its writer may go */
 	int rc;
 	prov_err_saved *error;
 	char *holder;                 /* who owns the workflow when the fence failed */
@@ -52,14 +58,6 @@ struct etcd_write {
 /* ------------------------------------------------------------------ */
 /* Building a transaction                                              */
 /* ------------------------------------------------------------------ */
-
-/* "compare" entries: the ownership key still has our lease and was created by our acquire. */
-static void put_fence(prov_strbuf *b, const prov_etcdstore *s, const struct etcd_write *w)
-{
-	prov_etcdstore_put_compare(b, s, w->id, "LEASE", "lease", w->lease);
-	prov_strbuf_putc(b, ',');
-	prov_etcdstore_put_compare(b, s, w->id, "CREATE", "create_revision", w->create_revision);
-}
 
 /* A record's first write creates an empty checkpoint key, so lists find the workflow. */
 static void put_head_if_absent(prov_strbuf *b, const prov_etcdstore *s, const char *id)
@@ -150,39 +148,62 @@ static size_t put_operations(prov_strbuf *b, const prov_etcdstore *s, const stru
 	return answers;
 }
 
-/* One transaction for the writes of a batch; the failure branch reads their ownership keys. */
-static void build(prov_strbuf *b, const prov_etcdstore *s, struct etcd_write *batch)
+/* Whether a write goes into the next transaction: not settled, and the one chosen if any. */
+static bool chosen(const struct etcd_write *w, const struct etcd_write *only)
+{
+	return !w->settled && (!only || w == only);
+}
+
+/*
+ * One transaction for the chosen writes of a batch (`only`: that one; NULL:
+ * all unsettled); the failure branch reads their ownership keys.
+ */
+static void build(prov_strbuf *b, const prov_etcdstore *s, struct etcd_write *batch,
+		  const struct etcd_write *only)
 {
 	size_t answers = 0;
+	const char *sep = "";
 
 	prov_strbuf_puts(b, "{\"compare\":[");
 	for (struct etcd_write *w = batch; w; w = w->next) {
-		put_fence(b, s, w);
-		prov_strbuf_putc(b, w->next ? ',' : ']');
+		if (chosen(w, only)) {
+			prov_strbuf_puts(b, sep);
+			prov_etcdstore_put_fence(b, s, w->id, w->owner_revision);
+			sep = ",";
+		}
 	}
-	prov_strbuf_puts(b, ",\"success\":[");
+	prov_strbuf_puts(b, "],\"success\":[");
+	sep = "";
 	for (struct etcd_write *w = batch; w; w = w->next) {
-		w->first_response = answers;
-		answers += put_operations(b, s, w);
-		prov_strbuf_putc(b, w->next ? ',' : ']');
+		if (chosen(w, only)) {
+			prov_strbuf_puts(b, sep);
+			w->first_response = answers;
+			answers += put_operations(b, s, w);
+			sep = ",";
+		}
 	}
-	prov_strbuf_puts(b, ",\"failure\":[");
+	prov_strbuf_puts(b, "],\"failure\":[");
+	sep = "";
 	for (struct etcd_write *w = batch; w; w = w->next) {
-		prov_strbuf_puts(b, "{\"request_range\":{");
-		prov_etcd_put_key(b, "key", s->owners_prefix, w->id);
-		prov_strbuf_puts(b, w->next ? "}}," : "}}]}");
+		if (chosen(w, only)) {
+			prov_strbuf_printf(b, "%s{\"request_range\":{", sep);
+			prov_etcd_put_key(b, "key", s->owners_prefix, w->id);
+			prov_strbuf_puts(b, "}}");
+			sep = ",";
+		}
 	}
+	prov_strbuf_puts(b, "]}");
 }
 
 /* ------------------------------------------------------------------ */
 /* Sending a batch                                                     */
 /* ------------------------------------------------------------------ */
 
-static void finish(struct etcd_write *w, int rc)
+static void settle(struct etcd_write *w, int rc)
 {
 	w->rc = rc;
 	w->error = rc == PROV_OK ? NULL : prov_err_save();
-	w->done = true;
+	w->settled = true;
 }
 
 /* A delete that removed neither the checkpoint nor a record found nothing. */
@@ -200,80 +221,73 @@ static int delete_outcome(const prov_etcdstore *s, const struct etcd_write *w, j
 }
 
 /*
- * The transaction failed its compares: the writes whose ownership key
- * changed are stale and done; the rest stay in *batch to be sent again.
+ * The transaction failed its compares: the chosen writes whose ownership
+ * key changed are stale and settled; the rest are sent again.
  */
-static void sort_out_stale(struct etcd_write **batch, json_object *answer)
+static void settle_stale(struct etcd_write *batch, const struct etcd_write *only,
+			 json_object *answer)
 {
-	struct etcd_write **link = batch;
 	size_t index = 0;
 
-	while (*link) {
-		struct etcd_write *w = *link;
-		int64_t lease, create_revision;
-		char *holder = prov_etcdstore_holder_of(
-			prov_etcd_response(answer, index++, "response_range"), &lease,
-			&create_revision);
+	for (struct etcd_write *w = batch; w; w = w->next) {
+		json_object *owner;
+		int64_t lease, mod_revision;
+		char *holder;
 
-		if (lease == w->lease && create_revision == w->create_revision) {
+		if (!chosen(w, only))
+			continue;
+		owner = prov_etcd_response(answer, index++, "response_range");
+		holder = prov_etcdstore_holder_of(owner, &lease, &mod_revision);
+		if (mod_revision == w->owner_revision) {
 			free(holder);
-			link = &w->next;
 			continue;
 		}
-		*link = w->next;
 		w->holder = holder;
-		finish(w, PROV_ESTALE);
+		settle(w, PROV_ESTALE);
 	}
 }
 
-static void fail_all(struct etcd_write *batch, int rc)
+/* The transaction applied (rc PROV_OK), or failed for all of them. */
+static void settle_all(const prov_etcdstore *s, struct etcd_write *batch,
+		       const struct etcd_write *only, int rc, json_object *answer)
 {
 	for (struct etcd_write *w = batch; w; w = w->next)
-		finish(w, rc);
+		if (chosen(w, only))
+			settle(w, rc == PROV_OK && w->kind == WRITE_DELETE
+					  ? delete_outcome(s, w, answer) : rc);
 }
 
-static void send_alone(prov_etcdstore *s, struct etcd_write *batch);
-
-/* Send a batch until every write in it is done. Without the mutex. */
-static void send(prov_etcdstore *s, struct etcd_write *batch)
+static size_t count_chosen(const struct etcd_write *batch, const struct etcd_write *only)
 {
-	while (batch) {
+	size_t n = 0;
+
+	for (; batch; batch = batch->next)
+		n += chosen(batch, only);
+	return n;
+}
+
+/* Send the chosen writes of a batch until each is settled. Without the mutex. */
+static void send(prov_etcdstore *s, struct etcd_write *batch, const struct etcd_write *only)
+{
+	while (count_chosen(batch, only)) {
 		prov_strbuf body = PROV_STRBUF_INIT;
 		json_object *answer = NULL;
 		int rc;
 
-		build(&body, s, batch);
+		build(&body, s, batch, only);
 		rc = prov_etcdstore_call(s, "/v3/kv/txn", &body, &answer);
 		prov_strbuf_release(&body);
-		if (rc == PROV_ERANGE && batch->next) {
+		if (rc == PROV_ERANGE && count_chosen(batch, only) > 1) {
 			/* Too large together; each alone may fit. */
-			json_object_put(answer);
-			send_alone(s, batch);
-			return;
-		}
-		if (rc != PROV_OK) {
-			fail_all(batch, rc);
-			batch = NULL;
-		} else if (prov_etcd_succeeded(answer)) {
 			for (struct etcd_write *w = batch; w; w = w->next)
-				finish(w, w->kind == WRITE_DELETE ? delete_outcome(s, w, answer)
-								  : PROV_OK);
-			batch = NULL;
+				if (chosen(w, NULL))
+					send(s, batch, w);
+		} else if (rc != PROV_OK || prov_etcd_succeeded(answer)) {
+			settle_all(s, batch, only, rc, answer);
 		} else {
-			sort_out_stale(&batch, answer);
+			settle_stale(batch, only, answer);
 		}
 		json_object_put(answer);
-	}
-}
-
-static void send_alone(prov_etcdstore *s, struct etcd_write *batch)
-{
-	while (batch) {
-		struct etcd_write *w = batch;
-
-		batch = w->next;
-		w->next = NULL;
-		send(s, w);
 	}
 }
 
@@ -289,7 +303,16 @@ static bool in_batch(const struct etcd_write *batch, const char *id)
 	return false;
 }
 
-/* Take the queued writes that can share a transaction, in queue order. Under the mutex. */
+/* Whether a write of the workflow is out. Under the mutex. */
+static bool in_flight(const prov_etcdstore *s, const char *id)
+{
+	for (size_t i = 0; i < PROV_ETCD_MAX_IN_FLIGHT; i++)
+		if (s->flying[i] && in_batch(s->flying[i], id))
+			return true;
+	return false;
+}
+
+/* Take the queued writes that can share a transaction now, in queue order. Under the mutex. */
 static struct etcd_write *take_batch(prov_etcdstore *s)
 {
 	struct etcd_write *batch = NULL, **tail = &batch, **link = &s->queue;
@@ -298,7 +321,8 @@ static struct etcd_write *take_batch(prov_etcdstore *s)
 	while (*link && count < BATCH_WRITES) {
 		struct etcd_write *w = *link;
 
-		if (in_batch(batch, w->id) || (count && bytes + w->len > BATCH_BYTES)) {
+		if (in_batch(batch, w->id) || in_flight(s, w->id) ||
+		    (count && bytes + w->len > BATCH_BYTES)) {
 			link = &w->next;
 			continue;
 		}
@@ -312,17 +336,53 @@ static struct etcd_write *take_batch(prov_etcdstore *s)
 	return batch;
 }
 
-/* Send one batch; called and returning with the mutex held. */
-static void lead(prov_etcdstore *s)
+/*
+ * Send one batch, if any write can go; called and returning with the
+ * mutex held. The writers see `done` only once the leader lets go of them.
+ */
+static bool lead(prov_etcdstore *s)
 {
-	struct etcd_write *batch = take_batch(s);
+	struct etcd_write *batch = take_batch(s), *next;
+	size_t slot = 0;
 
-	s->writing = true;
+	if (!batch)
+		return false;
+	while (s->flying[slot])
+		slot++;
+	s->flying[slot] = batch;
+	s->in_flight++;
 	pthread_mutex_unlock(&s->mutex);
-	send(s, batch);
+	send(s, batch, NULL);
 	pthread_mutex_lock(&s->mutex);
-	s->writing = false;
+	s->flying[slot] = NULL;
+	s->in_flight--;
+	for (struct etcd_write *w = batch; w; w = next) {
+		next = w->next;
+		w->done = true;
+	}
 	pthread_cond_broadcast(&s->written);
+	return true;
+}
+
+/* How many queued writes could go now, counting up to FULL_BATCH. Under the mutex. */
+static size_t ready(const prov_etcdstore *s)
+{
+	size_t n = 0;
+
+	for (const struct etcd_write *w = s->queue; w && n < FULL_BATCH; w = w->next)
+		n += !in_flight(s, w->id);
+	return n;
+}
+
+/*
+ * Whether a waiter should send a transaction now: when none is out, or when
+ * a full batch is waiting and there is room. Waiting for a full batch while
+ * one transaction is out makes the next one carry more writes.
+ */
+static bool may_lead(const prov_etcdstore *s)
+{
+	return s->in_flight == 0 ||
+	       (s->in_flight < PROV_ETCD_MAX_IN_FLIGHT && ready(s) >= FULL_BATCH);
 }
 
 /* Queue a write and wait until a leader (perhaps this thread) sent it. */
@@ -334,12 +394,9 @@ static void queue_and_wait(prov_etcdstore *s, struct etcd_write *w)
 	for (link = &s->queue; *link; link = &(*link)->next)
 		;
 	*link = w;
-	while (!w->done) {
-		if (!s->writing)
-			lead(s);
-		else
+	while (!w->done)
+		if (!may_lead(s) || !lead(s))
 			pthread_cond_wait(&s->written, &s->mutex);
-	}
 	pthread_mutex_unlock(&s->mutex);
 }
 
@@ -359,8 +416,7 @@ static int begin(prov_etcdstore *s, struct etcd_write *w)
 	else if (o->lost)
 		rc = prov_etcdstore_lost(w->id);
 	if (rc == PROV_OK) {
-		w->lease = o->lease;
-		w->create_revision = o->create_revision;
+		w->owner_revision = o->owner_revision;
 		w->revision = ++o->revision;
 		w->exists = o->exists;
 		w->records = o->records;
