@@ -1,13 +1,14 @@
 /*
- * The etcd store's ownership and writes.
+ * The etcd store's ownership: acquire, release, check and watch, and
+ * opening and closing the store.
  *
  * Acquiring creates P/owners/ID in a transaction that holds only while the
  * key is absent, attached to the store's lease, and reads in the same
- * transaction how many writes the workflow had. Each save, record and
- * delete is then one transaction that compares the ownership key's lease
- * and create revision with the token's: once the lease expired (and the
- * key went with it, or another owner created it again) nothing the old
- * owner sends is applied, and it gets PROV_ESTALE.
+ * transaction how many writes the workflow had. Every write then compares
+ * the key's mod revision with the one the acquire left (etcd_write.c):
+ * once the lease expired (and the key went with it, or another owner
+ * created it again) nothing the old owner sends is applied, and it gets
+ * PROV_ESTALE.
  */
 #include "checkpoint/etcd.h"
 #include "checkpoint/etcd_kv.h"
