@@ -465,11 +465,14 @@ static void unreachable_error(const prov_strbuf *said, int64_t started_ns)
 		     prov_strbuf_cstr(said));
 }
 
+/* Add what the endpoint just tried said ("etcd URL: reason") to the list, as "URL: reason". */
 static void remember(prov_strbuf *said, size_t index)
 {
+	const char *message = prov_error_last()->message;
+
 	if (index > 0)
 		prov_strbuf_puts(said, "; ");
-	prov_strbuf_puts(said, prov_error_last()->message + strlen("etcd "));
+	prov_strbuf_puts(said, strncmp(message, "etcd ", 5) == 0 ? message + 5 : message);
 }
 
 /* One round over every endpoint, from the preferred one. */
