@@ -99,7 +99,7 @@ int prov_workflow_resume(char **result, prov_workflow_runner *runner, const char
 	}
 	json_object_put(summary);
 	prov_checkpoint_free(cp);
-	wf_run_release(&run);
+	rc = wf_run_end(&run, rc);
 	prov_workflow_free(wf);
 	wf_runner_leave(runner, true);
 	return rc;
@@ -170,7 +170,7 @@ int prov_workflow_rollback(char **result, prov_workflow_runner *runner, const ch
 		cp = NULL;
 	}
 	prov_checkpoint_free(cp);
-	wf_run_release(&run);
+	rc = wf_run_end(&run, rc);
 	prov_workflow_free(wf);
 	wf_runner_leave(runner, true);
 	return rc;

@@ -27,6 +27,19 @@ void wf_run_init(struct wf_run *run, prov_workflow_runner *runner, const prov_wo
 	atomic_init(&run->store_failed, false);
 }
 
+int wf_run_end(struct wf_run *run, int rc)
+{
+	/* Releasing writes a snapshot, whose handled errors must not replace the run's. */
+	prov_err_saved *error = rc != PROV_OK ? prov_err_save() : NULL;
+
+	wf_run_release(run);
+	if (error) {
+		prov_err_restore(error);
+		prov_err_saved_free(error);
+	}
+	return rc;
+}
+
 void wf_run_release(struct wf_run *run)
 {
 	for (size_t i = 0; run->ops && i < run->wf->op_count; i++) {
@@ -494,8 +507,7 @@ int prov_workflow_run(char **result, prov_workflow_runner *runner, const prov_wo
 	if ((rc = wf_runner_enter(runner)))
 		return rc;
 	wf_run_init(&run, runner, wf);
-	rc = run_file(result, &run);
-	wf_run_release(&run);
+	rc = wf_run_end(&run, run_file(result, &run));
 	wf_runner_leave(runner, true);
 	return rc;
 }

@@ -85,6 +85,8 @@ int wf_result_code(json_object *summary, const char *workflow_id);
 void wf_run_init(struct wf_run *run, prov_workflow_runner *runner, const prov_workflow *wf);
 /* Frees what the run holds and releases its ownership. */
 void wf_run_release(struct wf_run *run);
+/* wf_run_release(), keeping the calling thread's error when rc is one. */
+int wf_run_end(struct wf_run *run, int rc);
 /* PROV_EINVAL unless the runner has a registry and a store. */
 int wf_require_environment(const prov_workflow_runner *runner);
 /* Acquire id and load its checkpoint (*out NULL when it has none). */

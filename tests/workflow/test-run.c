@@ -171,31 +171,6 @@ START_TEST(test_another_definition_under_a_used_id_is_refused)
 }
 END_TEST
 
-struct canceller {
-	struct wf_fixture *f;
-	const char *after;   /* cancel once this operation has started */
-};
-
-static void *cancel_when_started(void *arg)
-{
-	const struct canceller *c = arg;
-	prov_bus_subscriber *sub = NULL;
-	const char *types[] = { "OperationStarted", NULL };
-	prov_bus_subscribe_options opt = PROV_BUS_SUBSCRIBE_OPTIONS_INIT;
-	const prov_event *event;
-
-	opt.types = types;
-	ck_assert_int_eq(prov_bus_subscribe(&sub, c->f->bus, &opt), PROV_OK);
-	while (prov_bus_receive(&event, NULL, sub, -1) == PROV_OK) {
-		if (strstr(prov_event_json(event, NULL), c->after)) {
-			prov_workflow_cancel(c->f->runner);
-			break;
-		}
-	}
-	prov_bus_unsubscribe(sub);
-	return NULL;
-}
-
 /* quick and slow side by side, then after; slow waits while dir/hold exists. */
 static char *cancellable(void)
 {
@@ -215,26 +190,19 @@ static char *cancellable(void)
 
 static void hold(bool on)
 {
-	char *path = test_path(f.dir, "hold");
-
-	if (on)
-		test_write_file(path, "");
-	else
-		ck_assert_int_eq(unlink(path), 0);
-	free(path);
+	touch(f.dir, "hold", on);
 }
 
 START_TEST(test_a_cancel_from_another_thread_saves_the_checkpoint_without_rollback)
 {
-	struct canceller c = { &f, "\"op\":\"slow\"" };
-	pthread_t thread;
+	struct wf_trigger t;
 	json_object *doc, *quick;
 	prov_checkpoint *cp = NULL;
 
 	hold(true);
-	ck_assert_int_eq(pthread_create(&thread, NULL, cancel_when_started, &c), 0);
+	trigger_start(&t, &f, "OperationStarted", "\"op\":\"slow\"", NULL);
 	doc = run_yaml(&f, cancellable(), PROV_ECANCELLED);
-	pthread_join(thread, NULL);
+	ck_assert(trigger_join(&t));
 	ck_assert_str_eq(doc_string(doc, "status"), "cancelled");
 	ck_assert_str_eq(doc_string(doc, "result.data.operations.slow.status"), "cancelled");
 	ck_assert_str_eq(doc_string(doc, "result.data.operations.after.status"), "cancelled");
@@ -251,8 +219,7 @@ END_TEST
 
 START_TEST(test_resume_by_id_continues_a_cancelled_run_from_its_checkpoint)
 {
-	struct canceller c = { &f, "\"op\":\"slow\"" };
-	pthread_t thread;
+	struct wf_trigger t;
 	json_object *doc, *quick, *slow;
 	prov_workflow *changed = load_yaml("workflow_id: wf-cancel\noperations:\n"
 					   "  - {id: x, provider: cloud, action: create_server,"
@@ -260,9 +227,9 @@ START_TEST(test_resume_by_id_continues_a_cancelled_run_from_its_checkpoint)
 	char *result = NULL;
 
 	hold(true);
-	ck_assert_int_eq(pthread_create(&thread, NULL, cancel_when_started, &c), 0);
+	trigger_start(&t, &f, "OperationStarted", "\"op\":\"slow\"", NULL);
 	json_object_put(run_yaml(&f, cancellable(), PROV_ECANCELLED));
-	pthread_join(thread, NULL);
+	ck_assert(trigger_join(&t));
 	/* The file changed since: run FILE refuses, resume ID uses the stored one. */
 	ck_assert_int_eq(prov_workflow_run(&result, f.runner, changed), PROV_ECONFLICT);
 	prov_workflow_free(changed);

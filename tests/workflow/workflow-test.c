@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 char *workflow_plugin_path(const char *dir, const char *name)
 {
@@ -36,8 +38,8 @@ static void make_registry(struct wf_fixture *f)
 	load_plugin(f->registry, SHIPPED_PLUGIN_DIR, "exec");
 	load_plugin(f->registry, GREETER_PLUGIN_DIR, "greeter");
 	ck_assert_int_eq(prov_registry_add_extension(f->registry, "greeter", NULL, NULL), PROV_OK);
-	snprintf(config, sizeof(config), "{\"plugin\":\"scripted\",\"fail_delete_flag\":\"%s\"}",
-		 f->delete_flag);
+	snprintf(config, sizeof(config), "{\"plugin\":\"scripted\",\"refuse_deletes\":\"%s\"}",
+		 f->refuse_dir);
 	ck_assert_int_eq(prov_registry_add_provider(f->registry, "cloud", config), PROV_OK);
 }
 
@@ -65,7 +67,8 @@ void fixture_open(struct wf_fixture *f, unsigned int parallel)
 
 	memset(f, 0, sizeof(*f));
 	f->dir = test_tmpdir();
-	f->delete_flag = test_path(f->dir, "refuse-deletes");
+	f->refuse_dir = test_path(f->dir, "refuse-deletes");
+	ck_assert_int_eq(mkdir(f->refuse_dir, 0700), 0);
 	make_registry(f);
 	make_resolver(f);
 	store_dir = test_path(f->dir, "checkpoints");
@@ -92,7 +95,7 @@ void fixture_close(struct wf_fixture *f)
 	prov_registry_free(f->registry);
 	prov_config_resolver_free(f->resolver);
 	test_rmtree(f->dir);
-	free(f->delete_flag);
+	free(f->refuse_dir);
 	free(f->dir);
 }
 
@@ -188,6 +191,11 @@ char *event_trace(struct wf_fixture *f)
 	return trace;
 }
 
+void refuse_delete(struct wf_fixture *f, const char *hostname, bool refuse)
+{
+	touch(f->refuse_dir, hostname, refuse);
+}
+
 json_object *cloud_server(struct wf_fixture *f, const char *hostname)
 {
 	char *doc = NULL;
@@ -205,4 +213,62 @@ json_object *cloud_server(struct wf_fixture *f, const char *hostname)
 	}
 	json_object_put(d);
 	return found;
+}
+
+static void *trigger_main(void *arg)
+{
+	struct wf_trigger *t = arg;
+	const prov_event *event;
+
+	while (!atomic_load(&t->stop)) {
+		if (prov_bus_receive(&event, NULL, t->sub, 50) != PROV_OK)
+			continue;
+		if (!strstr(prov_event_json(event, NULL), t->needle))
+			continue;
+		if (t->path)
+			ck_assert_int_eq(unlink(t->path), 0);
+		else
+			prov_workflow_cancel(t->f->runner);
+		atomic_store(&t->fired, true);
+		break;
+	}
+	return NULL;
+}
+
+void trigger_start(struct wf_trigger *t, struct wf_fixture *f, const char *type,
+		   const char *needle, const char *path)
+{
+	const char *types[] = { type, NULL };
+	prov_bus_subscribe_options opt = PROV_BUS_SUBSCRIBE_OPTIONS_INIT;
+
+	memset(t, 0, sizeof(*t));
+	t->f = f;
+	t->type = type;
+	t->needle = needle;
+	t->path = path ? strdup(path) : NULL;
+	atomic_init(&t->stop, false);
+	atomic_init(&t->fired, false);
+	opt.types = types;
+	ck_assert_int_eq(prov_bus_subscribe(&t->sub, f->bus, &opt), PROV_OK);
+	ck_assert_int_eq(pthread_create(&t->thread, NULL, trigger_main, t), 0);
+}
+
+bool trigger_join(struct wf_trigger *t)
+{
+	atomic_store(&t->stop, true);
+	pthread_join(t->thread, NULL);
+	prov_bus_unsubscribe(t->sub);
+	free(t->path);
+	return atomic_load(&t->fired);
+}
+
+void touch(const char *dir, const char *name, bool present)
+{
+	char *path = test_path(dir, name);
+
+	if (present)
+		test_write_file(path, "");
+	else
+		ck_assert_int_eq(unlink(path), 0);
+	free(path);
 }

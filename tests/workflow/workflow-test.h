@@ -12,10 +12,12 @@
 #include <provisioning/provisioning.h>
 
 #include <json-c/json.h>
+#include <pthread.h>
+#include <stdatomic.h>
 
 struct wf_fixture {
 	char *dir;
-	char *delete_flag;                  /* while this file exists, cloud refuses deletes */
+	char *refuse_dir;                   /* cloud refuses deleting hostnames named here */
 	prov_config_resolver *resolver;
 	prov_registry *registry;
 	prov_checkpoint_store *store;
@@ -44,6 +46,30 @@ const char *doc_string(json_object *doc, const char *path);
 /* The events published since the last call, one "Type op" per line ("Type"
  * alone when the event names no operation). */
 char *event_trace(struct wf_fixture *f);
+/*
+ * Act when an event shows up: once an event of `type` whose JSON contains
+ * `needle` is published, cancel the runner (path NULL) or remove the file
+ * at path. Subscribed before trigger_start() returns, so no event is missed.
+ */
+struct wf_trigger {
+	struct wf_fixture *f;
+	const char *type;
+	const char *needle;
+	char *path;
+	prov_bus_subscriber *sub;
+	pthread_t thread;
+	atomic_bool stop;
+	atomic_bool fired;
+};
+void trigger_start(struct wf_trigger *t, struct wf_fixture *f, const char *type,
+		   const char *needle, const char *path);
+/* Stop waiting and join; returns whether it fired. */
+bool trigger_join(struct wf_trigger *t);
+/* Create an empty file dir/name, or remove it. */
+void touch(const char *dir, const char *name, bool present);
+
+/* Make cloud refuse (or no longer refuse) deleting the server of hostname. */
+void refuse_delete(struct wf_fixture *f, const char *hostname, bool refuse);
 /* The scripted provider's server with this hostname from list_servers, or NULL. */
 json_object *cloud_server(struct wf_fixture *f, const char *hostname);
 

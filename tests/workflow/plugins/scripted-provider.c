@@ -5,8 +5,8 @@
  *   fail: true         every create of it fails
  *   wait_while: PATH   the create waits while the file exists (cancellable)
  *   sleep_ms: N        the create takes N ms (cancellable)
- * delete_server fails while the file named by the instance's
- * fail_delete_flag exists. list_servers shows every server with how many
+ * delete_server of a hostname fails while a file of that name exists in the
+ * instance's refuse_deletes directory. list_servers shows every server with how many
  * creates reached it and, once deleted, the order of its deletion.
  */
 #include <provisioning/provider.h>
@@ -32,7 +32,7 @@ struct server {
 struct scripted {
 	const prov_host_api *host;
 	pthread_mutex_t lock;
-	char fail_delete_flag[1024];
+	char refuse_deletes[1024];
 	int count;
 	int deletions;
 	struct server servers[MAX_SERVERS];
@@ -47,8 +47,8 @@ static int scripted_init(const prov_host_api *host, const char *config_json, voi
 		return -1;
 	s->host = host;
 	pthread_mutex_init(&s->lock, NULL);
-	if (json_object_object_get_ex(config, "fail_delete_flag", &flag))
-		snprintf(s->fail_delete_flag, sizeof(s->fail_delete_flag), "%s",
+	if (json_object_object_get_ex(config, "refuse_deletes", &flag))
+		snprintf(s->refuse_deletes, sizeof(s->refuse_deletes), "%s",
 			 json_object_get_string(flag));
 	json_object_put(config);
 	*state = s;
@@ -172,16 +172,25 @@ static int scripted_create_server(void *state, const prov_call *call, const char
 	return rc;
 }
 
+static int refused(const struct scripted *s, const char *hostname)
+{
+	char path[1200];
+
+	snprintf(path, sizeof(path), "%s/%s", s->refuse_deletes, hostname);
+	return s->refuse_deletes[0] && access(path, F_OK) == 0;
+}
+
 static int scripted_delete_server(void *state, const prov_call *call, const char *id)
 {
 	struct scripted *s = state;
 	int i, rc;
 
-	if (s->fail_delete_flag[0] && access(s->fail_delete_flag, F_OK) == 0)
-		return call->fail(call, "DELETE_REFUSED", "the flag file refuses deletes", NULL), 1;
 	pthread_mutex_lock(&s->lock);
 	i = find_id(s, id);
-	if (i < 0) {
+	if (i >= 0 && refused(s, s->servers[i].hostname)) {
+		rc = 1;
+		call->fail(call, "DELETE_REFUSED", "a file refuses the delete", NULL);
+	} else if (i < 0) {
 		rc = 1;
 		call->fail(call, "NOT_FOUND", "no such server", NULL);
 	} else {
