@@ -94,11 +94,13 @@ int wf_expand_params(prov_value **out, const struct wf_env *env, const struct wf
 static void check_references(struct wf_env *env, const prov_value *v, struct wf_problems *p)
 {
 	prov_value *out = NULL;
+	const char *text;
 	size_t len;
 
 	switch (prov_value_type_of(v)) {
 	case PROV_VALUE_STRING:
-		if (!memmem(prov_value_get_str(v, &len), len, "{{", 2))
+		text = prov_value_get_str(v, &len);
+		if (!memmem(text, len, "{{", 2))
 			break;
 		if (prov_config_expand(&out, env->expander, v, keep_ops_reference, NULL) != PROV_OK)
 			wf_problem_from_error(p, v, NULL);
