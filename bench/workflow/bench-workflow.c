@@ -5,7 +5,7 @@
  * Every tenth operation starts a chain; the others depend on the one
  * before through {{ops.ID.output.ip_address}}.
  *
- * Measured (median of three runs each) twice: with everything on disk, as
+ * Measured (median of five runs each) twice: with everything on disk, as
  * a user runs it, where the local provider's own durable writes (two
  * fsyncs per create) dominate; and with the provider's state on tmpfs, so
  * the provider costs only CPU and what remains shows the runner. Each time:
@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #define OPERATIONS 1000
-#define RUNS 3
+#define RUNS 5
 #define TARGET_US 100.0
 
 static const char *plugin;
