@@ -326,20 +326,38 @@ static bool wants_rollback(const struct wf_run *run, int dag_rc)
 	return false;
 }
 
+/*
+ * Mark the workflow rolled back durably before undoing anything: a crash
+ * halfway through leaves a workflow that resume will not continue (its
+ * completed operations' resources may be gone) and that `rollback ID`
+ * finishes.
+ */
+static void save_rolling_back(struct wf_run *run, json_object *summary)
+{
+	json_object_object_add(summary, "status", json_object_new_string("error"));
+	json_object_object_add(summary, "rolled_back", json_object_new_boolean(1));
+	if (wf_store_summary(run->checkpoint, summary) != PROV_OK ||
+	    prov_checkpoint_store_save(run->runner->store, run->token, run->checkpoint) != PROV_OK)
+		prov_log(PROV_LOG_WARNING, "workflow", "%s: rolling back before the checkpoint says so: %s",
+			 run->id, prov_error_last()->message);
+	else
+		WF_PUBLISH(run->runner, checkpoint_saved, run->id, prov_checkpoint_step(run->checkpoint));
+}
+
 /* Run the stack and note it in the summary: status error, what was undone. */
 int wf_roll_back(struct wf_run *run, json_object *summary, bool only_failed)
 {
 	struct wf_rollback rb = { run->runner, &run->env, run->id, run->wf->timeout_ms, only_failed,
 				  run->checkpoint, json_object_new_array(), 0, false };
 	json_object *undone = NULL, *error = NULL;
-	int rc = wf_rollback_stack(&rb, run->checkpoint);
 	char message[1536];
+	int rc;
 
+	save_rolling_back(run, summary);
+	rc = wf_rollback_stack(&rb, run->checkpoint);
 	json_object_object_get_ex(summary, "undone", &undone);
 	for (size_t i = 0; undone && i < json_object_array_length(rb.undone); i++)
 		json_object_array_add(undone, json_object_get(json_object_array_get_idx(rb.undone, i)));
-	json_object_object_add(summary, "status", json_object_new_string("error"));
-	json_object_object_add(summary, "rolled_back", json_object_new_boolean(1));
 	json_object_object_get_ex(summary, "error", &error);
 	if (error && rb.failed > 0) {
 		snprintf(message, sizeof(message), "%s; %zu rollback action%s failed and stay%s in "

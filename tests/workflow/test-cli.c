@@ -300,32 +300,58 @@ END_TEST
 
 static const char shell_provider[] =
 	"#!/bin/sh\n"
-	"# A provider in shell: servers are files named by hostname under $state.\n"
-	"state=\"$(dirname \"$0\")/shell-state\"\n"
+	"# A provider in shell: servers are files named by hostname under $state;\n"
+	"# hostnames starting with bad fail to create, and deleting one fails\n"
+	"# while a file refuse-HOSTNAME exists beside this script.\n"
+	"here=\"$(dirname \"$0\")\"\n"
+	"state=\"$here/shell-state\"\n"
 	"mkdir -p \"$state\"\n"
 	"read -r request\n"
-	"host=$(printf '%s' \"$request\" | sed -n 's/.*\"hostname\":\"\\([^\"]*\\)\".*/\\1/p')\n"
+	"field() { printf '%s' \"$request\" | sed -n \"s/.*\\\"$1\\\":\\\"\\([^\\\"]*\\)\\\".*/\\1/p\"; }\n"
+	"fail() { printf '{\"format_version\":1,\"status\":\"error\",\"error\":"
+	"{\"code\":\"%s\",\"message\":\"%s\"}}\\n' \"$1\" \"$2\"; exit 0; }\n"
 	"case \"$1\" in\n"
 	"create_server)\n"
+	"  host=$(field hostname)\n"
+	"  case \"$host\" in bad*) fail REFUSED \"no $host\";; esac\n"
 	"  [ -f \"$state/$host\" ] || ls \"$state\" | wc -l | tr -d ' ' > \"$state/$host\"\n"
 	"  n=$(cat \"$state/$host\")\n"
 	"  printf '{\"format_version\":1,\"status\":\"success\",\"result\":{\"data\":"
-	"{\"id\":\"sh-%s\",\"hostname\":\"%s\",\"ip_address\":\"192.0.2.%s\","
-	"\"status\":\"running\",\"request\":%s}}}\\n' \"$n\" \"$host\" \"$n\" \"$request\";;\n"
+	"{\"id\":\"%s\",\"hostname\":\"%s\",\"ip_address\":\"192.0.2.%s\","
+	"\"status\":\"running\",\"request\":%s}}}\\n' \"$host\" \"$host\" \"$n\" \"$request\";;\n"
+	"delete_server)\n"
+	"  host=$(field id)\n"
+	"  [ -f \"$here/refuse-$host\" ] && fail REFUSED \"$host stays\"\n"
+	"  rm -f \"$state/$host\"\n"
+	"  printf '{\"format_version\":1,\"status\":\"success\",\"result\":{\"data\":"
+	"{\"id\":\"%s\",\"status\":\"deleted\"}}}\\n' \"$host\";;\n"
 	"*)\n"
-	"  printf '{\"format_version\":1,\"status\":\"error\",\"error\":"
-	"{\"code\":\"UNSUPPORTED\",\"message\":\"%s\"}}\\n' \"$1\"; exit 0;;\n"
+	"  fail UNSUPPORTED \"$1\";;\n"
 	"esac\n";
 
-START_TEST(test_a_workflow_runs_over_an_exec_provider_written_in_shell)
+static void use_shell_provider(void)
 {
 	char config[1024];
-	json_object *doc;
 
 	write_in_dir("provider.sh", shell_provider);
 	snprintf(config, sizeof(config),
 		 "providers:\n  shell:\n    plugin: exec\n    command: [sh, \"%s/provider.sh\"]\n", dir);
 	write_in_dir("provisioning.yaml", config);
+}
+
+static bool shell_server_exists(const char *hostname)
+{
+	char path[2048];
+
+	snprintf(path, sizeof(path), "%s/shell-state/%s", dir, hostname);
+	return access(path, F_OK) == 0;
+}
+
+START_TEST(test_a_workflow_runs_over_an_exec_provider_written_in_shell)
+{
+	json_object *doc;
+
+	use_shell_provider();
 	write_in_dir("shell.yaml",
 		     "workflow_id: wf-shell\noperations:\n"
 		     "  - {id: first, provider: shell, action: create_server, params: {hostname: alpha}}\n"
@@ -340,6 +366,35 @@ START_TEST(test_a_workflow_runs_over_an_exec_provider_written_in_shell)
 	ck_assert_str_eq(doc_string(doc, "result.data.operations.second.output.request.context.idempotency_key"),
 			 "wf-shell/second");
 	json_object_put(doc);
+}
+END_TEST
+
+START_TEST(test_workflow_rollback_retries_what_a_failed_rollback_left)
+{
+	use_shell_provider();
+	write_in_dir("undo.yaml",
+		     "workflow_id: wf-undo\nretry: {max_attempts: 1}\noperations:\n"
+		     "  - {id: a, provider: shell, action: create_server, params: {hostname: alpha}}\n"
+		     "  - {id: b, provider: shell, action: create_server, params: {hostname: beta},"
+		     " depends_on: [a]}\n"
+		     "  - {id: c, provider: shell, action: create_server, params: {hostname: bad-1},"
+		     " depends_on: [b]}\n");
+	write_in_dir("refuse-beta", "");
+	ck_assert_int_eq(run("workflow run undo.yaml"), 1);
+	ck_assert_contains(out, "beta                 rollback failed");
+	ck_assert_contains(err, "1 rollback action failed");
+	ck_assert(!shell_server_exists("alpha"));
+	ck_assert(shell_server_exists("beta"));
+	ck_assert_int_eq(run("workflow rollback wf-undo"), 3);
+	ck_assert(shell_server_exists("beta"));
+	ck_assert_int_eq(run("workflow status wf-undo"), 0);
+	ck_assert_contains(out, "status:   error, rolled back");
+	ck_assert_contains(out, "rollback: 1 action recorded");
+	touch(dir, "refuse-beta", false);
+	ck_assert_int_eq(run("workflow rollback wf-undo"), 0);
+	ck_assert(!shell_server_exists("beta"));
+	ck_assert_int_eq(run("workflow resume wf-undo"), 1);
+	ck_assert(!shell_server_exists("alpha"));
 }
 END_TEST
 
@@ -447,6 +502,7 @@ int main(void)
 	tcase_add_test(tc, test_workflow_cancel_id_stops_the_runner_of_another_process);
 	tcase_add_test(tc, test_a_second_runner_of_a_running_workflow_exits_4_naming_the_holder);
 	tcase_add_test(tc, test_a_workflow_runs_over_an_exec_provider_written_in_shell);
+	tcase_add_test(tc, test_workflow_rollback_retries_what_a_failed_rollback_left);
 	tcase_add_test(tc, test_exit_codes_say_success_failure_partial_and_conflict);
 	tcase_add_test(tc, test_a_failed_run_rolls_back_and_exits_1);
 	tcase_add_test(tc, test_an_invalid_file_prints_every_problem_and_exits_1);

@@ -118,9 +118,9 @@ START_TEST(test_an_error_with_rollback_enabled_undoes_newest_first)
 	ck_assert_int_eq(deleted_seq("c-1"), 1);
 	ck_assert_int_eq(deleted_seq("b-1"), 2);
 	ck_assert_int_eq(deleted_seq("a-1"), 3);
-	ck_assert_contains(trace, "OperationFailed d\nCheckpointSaved\nRollbackStarted\n"
-			   "ResourceDeleted\nResourceDeleted\nResourceDeleted\nRollbackCompleted\n"
-			   "CheckpointSaved\nWorkflowFailed\n");
+	ck_assert_contains(trace, "OperationFailed d\nCheckpointSaved\nCheckpointSaved\n"
+			   "RollbackStarted\nResourceDeleted\nResourceDeleted\nResourceDeleted\n"
+			   "RollbackCompleted\nCheckpointSaved\nWorkflowFailed\n");
 	free(trace);
 	json_object_put(doc);
 }
