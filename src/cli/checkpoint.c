@@ -16,20 +16,6 @@ struct checkpoint_options {
 	const char *id;
 };
 
-/* "--name VALUE" or "--name=VALUE"; NULL when argv[*i] is not that option. */
-static const char *option_value(const char *name, int argc, char **argv, int *i)
-{
-	size_t len = strlen(name);
-
-	if (strncmp(argv[*i], name, len) != 0)
-		return NULL;
-	if (argv[*i][len] == '=')
-		return argv[*i] + len + 1;
-	if (argv[*i][len] != '\0' || *i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
-}
-
 static int parse_limit(const char *text, size_t *out)
 {
 	char *end;
@@ -49,11 +35,11 @@ static int parse_options(int argc, char **argv, struct checkpoint_options *o)
 		const char *value;
 		int rc;
 
-		if (listing && (value = option_value("--prefix", argc, argv, &i))) {
+		if (listing && (value = cli_option_value("--prefix", argc, argv, &i))) {
 			o->prefix = value;
-		} else if (listing && (value = option_value("--after", argc, argv, &i))) {
+		} else if (listing && (value = cli_option_value("--after", argc, argv, &i))) {
 			o->after = value;
-		} else if (listing && (value = option_value("--limit", argc, argv, &i))) {
+		} else if (listing && (value = cli_option_value("--limit", argc, argv, &i))) {
 			if ((rc = parse_limit(value, &o->limit)))
 				return rc;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -76,9 +62,8 @@ static int open_store(const struct cli_globals *g, prov_checkpoint_store **out)
 	prov_config *cfg;
 	int rc = cli_load_config(g, &cfg);
 
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	rc = cli_store_open(cfg, out);
+	if (rc == CLI_EXIT_OK)
+		rc = cli_store_open(cfg, out);
 	prov_config_free(cfg);
 	return rc;
 }

@@ -55,6 +55,17 @@ int cli_load_config(const struct cli_globals *g, prov_config **out);
  */
 int cli_store_open(const prov_config *cfg, prov_checkpoint_store **out);
 
+/*
+ * The resolver behind cli_load_config(), unresolved, for commands that add
+ * layers of their own (a workflow's configuration). Free it with
+ * prov_config_resolver_free(). CLI_EXIT_OK, or the error printed.
+ */
+int cli_load_resolver(const struct cli_globals *g, prov_config_resolver **out);
+
+/* An option that takes a value, as "--name VALUE" or "--name=VALUE": the
+ * value, advancing *i past it, or NULL when argv[*i] is not that option. */
+const char *cli_option_value(const char *name, int argc, char **argv, int *i);
+
 /* provisioning config show|get|validate|dump */
 int cli_config(const struct cli_globals *g, int argc, char **argv);
 
@@ -69,6 +80,9 @@ int cli_servers(const struct cli_globals *g, int argc, char **argv);
 
 /* provisioning checkpoint list|show|delete */
 int cli_checkpoint(const struct cli_globals *g, int argc, char **argv);
+
+/* provisioning workflow plan|run|resume|status|list|cancel|rollback|graph */
+int cli_workflow(const struct cli_globals *g, int argc, char **argv);
 
 /* Print "provisioning: MESSAGE" on stderr and return CLI_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -23,6 +23,7 @@ static const struct builtin_default {
 	{ "checkpoint.etcd.connect_timeout_ms", "2000" },
 	{ "checkpoint.etcd.request_timeout_ms", "5000" },
 	{ "checkpoint.etcd.retry_timeout_ms", "10000" },
+	{ "workflow.cancel_dir", "\"{{paths.base}}/.provisioning/cancel\"" },
 	{ "plugins.paths", "[]" },
 	{ "plugins.allow_writable", "false" },
 	{ "extensions.mode", "\"full\"" },
