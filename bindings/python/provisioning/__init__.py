@@ -17,10 +17,11 @@ from .dag import (Backoff, Dag, Dependency, FailurePolicy, NodeEvent, NodeReport
                   Report, Retry, State, TaskContext)
 from .bus import Bus, CallbackSubscription, Event, Subscription
 from .providers import Registry
+from .checkpoints import CheckpointStore, CheckpointSummary
 
 __all__ = [
     "AbiError", "Backoff", "Bus", "BusClosedError", "CallbackSubscription", "Category",
-    "CheckpointError", "Config", "ConfigurationError", "Dag", "Dependency",
+    "CheckpointError", "CheckpointStore", "CheckpointSummary", "Config", "ConfigurationError", "Dag", "Dependency",
     "DocumentError", "Event", "FailurePolicy", "Format", "InputOutputError",
     "InternalError", "InvalidArgumentError", "LaggedError", "Layer", "LogLevel",
     "NodeEvent", "NodeReport", "OperatingSystemError", "Origin", "OutOfMemoryError",

@@ -187,6 +187,23 @@ class ExtensionOptions(Structure):
     ]
 
 
+class CheckpointStoreOptions(Structure):
+    _fields_ = [
+        ("size", c_uint),
+        ("store", c_char_p),
+        ("dir", c_char_p),
+    ]
+
+
+class CheckpointListOptions(Structure):
+    _fields_ = [
+        ("size", c_uint),
+        ("prefix", c_char_p),
+        ("after", c_char_p),
+        ("limit", c_size_t),
+    ]
+
+
 def init_struct(cls, **fields):
     """A struct with its leading size set, as the PROV_*_INIT macros do."""
     s = cls(**fields)
@@ -303,6 +320,19 @@ PROTOTYPES = {
     "prov_registry_extensions_json": (c_int, [_OUT_OWNED, _H]),
     "prov_provider_call": (c_int, [_OUT_OWNED, _H, _S, _S, _S, POINTER(CallOptions)]),
     "prov_extension_run_task": (c_int, [_OUT_OWNED, _H, _S, _S, _S, POINTER(CallOptions)]),
+    # checkpoint stores
+    "prov_checkpoint_store_open": (c_int, [_OUT_H, POINTER(CheckpointStoreOptions)]),
+    "prov_checkpoint_store_close": (None, [_H]),
+    "prov_checkpoint_store_load": (c_int, [_OUT_H, _H, _S]),
+    "prov_checkpoint_store_list": (c_int, [_OUT_H, _H, POINTER(CheckpointListOptions)]),
+    "prov_checkpoint_to_json": (c_int, [_OUT_OWNED, _H]),
+    "prov_checkpoint_free": (None, [_H]),
+    "prov_checkpoint_list_count": (c_size_t, [_H]),
+    "prov_checkpoint_list_id_at": (_S, [_H, c_size_t]),
+    "prov_checkpoint_list_step_at": (c_longlong, [_H, c_size_t]),
+    "prov_checkpoint_list_timestamp_at": (_S, [_H, c_size_t]),
+    "prov_checkpoint_list_error_at": (_S, [_H, c_size_t]),
+    "prov_checkpoint_list_free": (None, [_H]),
 }
 
 

@@ -85,6 +85,15 @@ static const struct member extension_members[] = {
 	M(prov_extension_options, allowed), M(prov_extension_options, blocked),
 };
 
+static const struct member store_members[] = {
+	M(prov_checkpoint_store_options, size), M(prov_checkpoint_store_options, store),
+	M(prov_checkpoint_store_options, dir),
+};
+static const struct member list_members[] = {
+	M(prov_checkpoint_list_options, size), M(prov_checkpoint_list_options, prefix),
+	M(prov_checkpoint_list_options, after), M(prov_checkpoint_list_options, limit),
+};
+
 static const struct layout layouts[] = {
 	LAYOUT(prov_error, error_members),
 	LAYOUT(prov_version_info, version_members),
@@ -97,6 +106,8 @@ static const struct layout layouts[] = {
 	LAYOUT(prov_plugin_options, plugin_members),
 	LAYOUT(prov_call_options, call_members),
 	LAYOUT(prov_extension_options, extension_members),
+	LAYOUT(prov_checkpoint_store_options, store_members),
+	LAYOUT(prov_checkpoint_list_options, list_members),
 };
 
 int main(void)

@@ -20,6 +20,8 @@ DECLARED = {
     "prov_plugin_options": _native.PluginOptions,
     "prov_call_options": _native.CallOptions,
     "prov_extension_options": _native.ExtensionOptions,
+    "prov_checkpoint_store_options": _native.CheckpointStoreOptions,
+    "prov_checkpoint_list_options": _native.CheckpointListOptions,
 }
 
 
