@@ -20,7 +20,7 @@ from ctypes import byref, c_char_p, c_double, c_int, c_int64, c_size_t, c_void_p
 
 from . import _native
 from ._native import Handle, decode, encode, encode_path, lib, take_string
-from .errors import ConfigurationError, ProvisioningError, Status, check, error_for
+from .errors import ProvisioningError, Status, check, error_for
 
 
 class Layer(enum.IntEnum):
@@ -277,15 +277,14 @@ class Config(Handle):
 
     def validate(self, schema=None):
         """Check against a Schema (None: the one resolved with). Returns
-        nothing when valid; raises ConfigurationError whose `violations` lists
-        every violation as a dict (key, message, layer, file, line)."""
+        nothing when valid; raises ConfigurationError whose `violations`
+        lists every violation as a dict (key, message, layer, file, line)."""
         report = c_void_p()
         status = lib.prov_config_validate(self._check_open(), schema, 0, byref(report))
         violations = json.loads(take_string(report.value) or "[]")
         if status < 0:
             error = error_for(status)
-            if isinstance(error, ConfigurationError):
-                error.violations = violations
+            error.violations = violations
             raise error
 
 
