@@ -29,7 +29,10 @@ DECLARED = {
 class LayoutTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        output = subprocess.run([os.environ["PROV_LAYOUT_PROBE"]], check=True,
+        # The probe carries its own sanitizer runtime, if any; the one
+        # preloaded for the interpreter would clash with it.
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+        output = subprocess.run([os.environ["PROV_LAYOUT_PROBE"]], check=True, env=env,
                                 capture_output=True, text=True).stdout
         cls.layouts = json.loads(output)
 
