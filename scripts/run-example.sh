@@ -1,5 +1,5 @@
 #!/bin/sh
-# Set up, build and run the main job: the command's version and help.
+# Set up, build and run the main job: the example workflow, then the servers it made.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/deps.sh
@@ -13,17 +13,16 @@ fi
 meson compile -C "$build" > /dev/null
 
 "$build/src/cli/provisioning" --version
-"$build/src/cli/provisioning" --help
 
-# The shipped providers, uninstalled: the build's plugins directory goes on
-# the plugin search path, and the local provider keeps its servers under
-# .provisioning/local in a scratch directory.
+# The first workflow, uninstalled: the build's plugins directory goes on the
+# plugin search path; in a scratch directory, with no config file, the
+# checkpoints and the local provider's servers live under .provisioning/.
 PROVISIONING_PLUGIN_PATH="$(pwd)/$build/plugins"
 export PROVISIONING_PLUGIN_PATH
 command="$(pwd)/$build/src/cli/provisioning"
+workflow="$(pwd)/examples/workflows/webapp.yaml"
 demo=$(mktemp -d)
 trap 'rm -rf "$demo"' EXIT
 cd "$demo"
-"$command" plugins list
-"$command" servers create --provider local --param hostname=web-1
+"$command" workflow run "$workflow"
 "$command" servers list --provider local

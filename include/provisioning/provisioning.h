@@ -20,5 +20,6 @@
 #include <provisioning/provider.h>
 #include <provisioning/extension.h>
 #include <provisioning/bus.h>
+#include <provisioning/workflow.h>
 
 #endif

@@ -2,6 +2,15 @@
  * Server records on disk. Each lives in its own file so a write touches one
  * server; deleted servers keep their record (status "deleted") so ids are
  * never reused.
+ *
+ * A create needs every record (hostnames, addresses, the next id), so the
+ * instance keeps the records it read and wrote, valid while the servers
+ * directory's mtime is the one it saw: every write, by any process,
+ * renames a file into that directory. Without it a create read every file,
+ * and a workflow of n creates read n^2/2 of them. The mtime has the file
+ * system's granularity, so a write by another process within the same tick
+ * as this instance's own may go unseen until the directory changes again;
+ * the local provider is meant for one process at a time.
  */
 #include "local.h"
 
@@ -10,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 unsigned long local_id_number(const char *id)
 {
@@ -105,7 +115,7 @@ static int by_id_number(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-json_object *local_store_all(local_provider *lp, const prov_call *call)
+static json_object *read_all(local_provider *lp, const prov_call *call)
 {
 	json_object *list = json_object_new_array();
 	DIR *d = opendir(lp->servers_dir);
@@ -138,11 +148,91 @@ json_object *local_store_all(local_provider *lp, const prov_call *call)
 	return list;
 }
 
+static bool same_time(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/* The servers directory's mtime; false when it cannot be read. */
+static bool directory_mtime(const local_provider *lp, struct timespec *out)
+{
+	struct stat st;
+
+	if (stat(lp->servers_dir, &st) != 0)
+		return false;
+	*out = st.st_mtim;
+	return true;
+}
+
+void local_store_forget(local_provider *lp)
+{
+	json_object_put(lp->records);
+	lp->records = NULL;
+}
+
+json_object *local_store_all(local_provider *lp, const prov_call *call)
+{
+	struct timespec mtime;
+	bool known = directory_mtime(lp, &mtime);
+	json_object *list;
+
+	if (lp->records && known && same_time(mtime, lp->records_mtime))
+		return json_object_get(lp->records);
+	/* Taken before reading: a write during the read changes it for next time. */
+	list = read_all(lp, call);
+	local_store_forget(lp);
+	if (list && known) {
+		lp->records = json_object_get(list);
+		lp->records_mtime = mtime;
+	}
+	return list;
+}
+
+static unsigned long number_at(json_object *records, size_t i)
+{
+	json_object *r = json_object_array_get_idx(records, i);
+
+	return local_id_number(json_object_get_string(json_object_object_get(r, "id")));
+}
+
+/*
+ * Put a record just written into the kept ones, in id order: a new server
+ * has the highest id and goes last; a changed one replaces its old record,
+ * found by binary search.
+ */
+static void remember(local_provider *lp, json_object *record)
+{
+	unsigned long id = local_id_number(json_object_get_string(json_object_object_get(record, "id")));
+	size_t lo = 0, hi = json_object_array_length(lp->records);
+
+	if (hi == 0 || number_at(lp->records, hi - 1) < id) {
+		json_object_array_add(lp->records, json_object_get(record));
+		return;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (number_at(lp->records, mid) < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < json_object_array_length(lp->records) && number_at(lp->records, lo) == id) {
+		json_object_array_put_idx(lp->records, lo, json_object_get(record));
+	} else {
+		json_object_array_add(lp->records, json_object_get(record));
+		json_object_array_sort(lp->records, by_id_number);
+	}
+}
+
 int local_store_put(local_provider *lp, const prov_call *call, json_object *record)
 {
 	const char *id = json_object_get_string(json_object_object_get(record, "id"));
 	const char *text = json_object_to_json_string_ext(record, JSON_C_TO_STRING_PRETTY);
 	char *path = record_path(lp, id);
+	struct timespec before, after;
+	bool current = lp->records && directory_mtime(lp, &before) &&
+		       same_time(before, lp->records_mtime);
 	int rc;
 
 	if (!path) {
@@ -155,6 +245,12 @@ int local_store_put(local_provider *lp, const prov_call *call, json_object *reco
 
 		snprintf(message, sizeof(message), "cannot write %s (status %d)", path, rc);
 		call->fail(call, "STATE_IO", message, NULL);
+	}
+	if (rc == 0 && current && directory_mtime(lp, &after)) {
+		remember(lp, record);
+		lp->records_mtime = after;
+	} else {
+		local_store_forget(lp);
 	}
 	free(path);
 	return rc == 0 ? 0 : -1;

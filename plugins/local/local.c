@@ -77,29 +77,57 @@ static json_object *find_live_hostname(json_object *all, const char *hostname)
 	return NULL;
 }
 
-static bool address_used(json_object *all, const char *address)
+static int by_offset(const void *a, const void *b)
 {
-	for (size_t i = 0; i < json_object_array_length(all); i++) {
-		json_object *r = json_object_array_get_idx(all, i);
-		const char *a = json_object_get_string(json_object_object_get(r, "ip_address"));
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
 
-		if (is_live(r) && a && strcmp(a, address) == 0)
-			return true;
-	}
-	return false;
+	return (x > y) - (x < y);
 }
 
-/* The lowest free address, skipping the network, gateway (.1) and broadcast ones. */
+/* The offsets in the CIDR of live servers' addresses, sorted; NULL on ENOMEM. */
+static uint32_t *used_offsets(local_provider *lp, json_object *all, size_t *count)
+{
+	size_t n = json_object_array_length(all);
+	uint32_t *used = malloc((n + 1) * sizeof(*used));
+
+	*count = 0;
+	for (size_t i = 0; used && i < n; i++) {
+		json_object *r = json_object_array_get_idx(all, i);
+		const char *a = json_object_get_string(json_object_object_get(r, "ip_address"));
+		struct in_addr in;
+
+		if (is_live(r) && a && inet_pton(AF_INET, a, &in) == 1 &&
+		    ntohl(in.s_addr) - lp->network < lp->host_count)
+			used[(*count)++] = ntohl(in.s_addr) - lp->network;
+	}
+	if (used)
+		qsort(used, *count, sizeof(*used), by_offset);
+	return used;
+}
+
+/*
+ * The lowest free address, skipping the network, gateway (.1) and broadcast
+ * ones: one pass over the sorted addresses in use, so a create costs the
+ * same whether the network has ten servers or ten thousand.
+ */
 static int allocate_address(local_provider *lp, json_object *all, char out[INET_ADDRSTRLEN])
 {
-	for (uint32_t offset = 2; offset + 1 < lp->host_count; offset++) {
-		struct in_addr in = { htonl(lp->network + offset) };
+	size_t count, i = 0;
+	uint32_t *used = used_offsets(lp, all, &count), offset = 2;
 
-		inet_ntop(AF_INET, &in, out, INET_ADDRSTRLEN);
-		if (!address_used(all, out))
-			return 0;
+	if (!used)
+		return -1;
+	for (; offset + 1 < lp->host_count; offset++) {
+		while (i < count && used[i] < offset)
+			i++;
+		if (i == count || used[i] != offset)
+			break;
 	}
-	return -1;
+	free(used);
+	if (offset + 1 >= lp->host_count)
+		return -1;
+	inet_ntop(AF_INET, &(struct in_addr){ htonl(lp->network + offset) }, out, INET_ADDRSTRLEN);
+	return 0;
 }
 
 static unsigned long next_id_number(json_object *all)
@@ -380,6 +408,7 @@ static void local_fini(void *state)
 
 	if (!lp)
 		return;
+	local_store_forget(lp);
 	local_config_release(lp);
 	free(lp);
 }

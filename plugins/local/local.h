@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 typedef struct local_provider {
 	const prov_host_api *host;
@@ -28,6 +29,8 @@ typedef struct local_provider {
 	json_object *fail_on;       /* array of hostnames whose create fails */
 	double fail_rate;
 	uint64_t rng;               /* xorshift64* state, from the seed */
+	json_object *records;       /* every record as last read or written; NULL: read again */
+	struct timespec records_mtime;  /* servers_dir's mtime that `records` matches */
 } local_provider;
 
 /* local-config.c: read the instance's section; errors are logged through the host. */
@@ -36,8 +39,15 @@ void local_config_release(local_provider *lp);
 bool local_has_name(json_object *list, const char *name);
 
 /* local-store.c: the server records. */
-/* Every record, deleted ones included, sorted by id number; NULL on error. */
+/*
+ * Every record, deleted ones included, sorted by id number (a reference:
+ * json_object_put() it, never change it); NULL on error. Read from the
+ * files only when the servers directory changed since the last read or
+ * write of this instance.
+ */
 json_object *local_store_all(local_provider *lp, const prov_call *call);
+/* Drop the records read; the next local_store_all() reads the files. */
+void local_store_forget(local_provider *lp);
 /* The record with id, or NULL (call->fail already says why). */
 json_object *local_store_get(local_provider *lp, const prov_call *call, const char *id);
 int local_store_put(local_provider *lp, const prov_call *call, json_object *record);

@@ -16,20 +16,6 @@ struct checkpoint_options {
 	const char *id;
 };
 
-/* "--name VALUE" or "--name=VALUE"; NULL when argv[*i] is not that option. */
-static const char *option_value(const char *name, int argc, char **argv, int *i)
-{
-	size_t len = strlen(name);
-
-	if (strncmp(argv[*i], name, len) != 0)
-		return NULL;
-	if (argv[*i][len] == '=')
-		return argv[*i] + len + 1;
-	if (argv[*i][len] != '\0' || *i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
-}
-
 static int parse_limit(const char *text, size_t *out)
 {
 	char *end;
@@ -49,11 +35,11 @@ static int parse_options(int argc, char **argv, struct checkpoint_options *o)
 		const char *value;
 		int rc;
 
-		if (listing && (value = option_value("--prefix", argc, argv, &i))) {
+		if (listing && (value = cli_option_value("--prefix", argc, argv, &i))) {
 			o->prefix = value;
-		} else if (listing && (value = option_value("--after", argc, argv, &i))) {
+		} else if (listing && (value = cli_option_value("--after", argc, argv, &i))) {
 			o->after = value;
-		} else if (listing && (value = option_value("--limit", argc, argv, &i))) {
+		} else if (listing && (value = cli_option_value("--limit", argc, argv, &i))) {
 			if ((rc = parse_limit(value, &o->limit)))
 				return rc;
 		} else if (argv[i][0] == '-' && argv[i][1] != '\0') {
@@ -71,30 +57,13 @@ static int parse_options(int argc, char **argv, struct checkpoint_options *o)
 	return CLI_EXIT_OK;
 }
 
-/* A configured string, or NULL when the key is not set. */
-static int config_string(const prov_config *cfg, const char *key, const char **out)
-{
-	int rc = prov_config_get_string(cfg, key, out);
-
-	if (rc == PROV_ENOTFOUND) {
-		*out = NULL;
-		return PROV_OK;
-	}
-	return rc;
-}
-
 static int open_store(const struct cli_globals *g, prov_checkpoint_store **out)
 {
-	prov_checkpoint_store_options options = PROV_CHECKPOINT_STORE_OPTIONS_INIT;
 	prov_config *cfg;
 	int rc = cli_load_config(g, &cfg);
 
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	if (config_string(cfg, "checkpoint.store", &options.store) != PROV_OK ||
-	    config_string(cfg, "checkpoint.dir", &options.dir) != PROV_OK ||
-	    prov_checkpoint_store_open(out, &options) != PROV_OK)
-		rc = cli_report_error(CLI_EXIT_FAILURE);
+	if (rc == CLI_EXIT_OK)
+		rc = cli_store_open(cfg, out);
 	prov_config_free(cfg);
 	return rc;
 }

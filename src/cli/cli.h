@@ -6,6 +6,7 @@
 #ifndef PROV_CLI_H
 #define PROV_CLI_H
 
+#include <provisioning/checkpoint.h>
 #include <provisioning/config.h>
 
 #include <stdbool.h>
@@ -47,6 +48,23 @@ struct cli_command {
  */
 int cli_load_config(const struct cli_globals *g, prov_config **out);
 
+/*
+ * The resolver behind cli_load_config(), unresolved, for commands that add
+ * layers of their own (a workflow's configuration). Free it with
+ * prov_config_resolver_free(). CLI_EXIT_OK, or the error printed.
+ */
+int cli_load_resolver(const struct cli_globals *g, prov_config_resolver **out);
+
+/*
+ * Open the checkpoint store the config names (checkpoint.store,
+ * checkpoint.dir). CLI_EXIT_OK, or the error printed.
+ */
+int cli_store_open(const prov_config *config, prov_checkpoint_store **out);
+
+/* An option that takes a value, as "--name VALUE" or "--name=VALUE": the
+ * value, advancing *i past it, or NULL when argv[*i] is not that option. */
+const char *cli_option_value(const char *name, int argc, char **argv, int *i);
+
 /* provisioning config show|get|validate|dump */
 int cli_config(const struct cli_globals *g, int argc, char **argv);
 
@@ -61,6 +79,9 @@ int cli_servers(const struct cli_globals *g, int argc, char **argv);
 
 /* provisioning checkpoint list|show|delete */
 int cli_checkpoint(const struct cli_globals *g, int argc, char **argv);
+
+/* provisioning workflow plan|run|resume|status|list|cancel|rollback|graph */
+int cli_workflow(const struct cli_globals *g, int argc, char **argv);
 
 /* Print "provisioning: MESSAGE" on stderr and return CLI_EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

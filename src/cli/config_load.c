@@ -1,9 +1,9 @@
-/* Loading the configuration every command starts from. */
+/* Loading the configuration every command starts from, and the store it names. */
 #include "cli/cli.h"
 
 #include <provisioning/provisioning.h>
 
-int cli_load_config(const struct cli_globals *g, prov_config **out)
+int cli_load_resolver(const struct cli_globals *g, prov_config_resolver **out)
 {
 	prov_config_discovery_options opts = PROV_CONFIG_DISCOVERY_OPTIONS_INIT;
 	prov_config_resolver *r = NULL;
@@ -19,8 +19,46 @@ int cli_load_config(const struct cli_globals *g, prov_config **out)
 		rc = prov_config_resolver_add_file(r, g->config_files[i]);
 	for (int i = 0; rc == PROV_OK && i < g->override_count; i++)
 		rc = prov_config_resolver_add_override(r, g->overrides[i]);
-	if (rc == PROV_OK)
-		rc = prov_config_resolve(r, out);
+	if (rc != PROV_OK) {
+		prov_config_resolver_free(r);
+		return cli_report_error(CLI_EXIT_FAILURE);
+	}
+	*out = r;
+	return CLI_EXIT_OK;
+}
+
+int cli_load_config(const struct cli_globals *g, prov_config **out)
+{
+	prov_config_resolver *r = NULL;
+	int rc = cli_load_resolver(g, &r);
+
+	*out = NULL;
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	rc = prov_config_resolve(r, out);
 	prov_config_resolver_free(r);
 	return rc == PROV_OK ? CLI_EXIT_OK : cli_report_error(CLI_EXIT_FAILURE);
+}
+
+/* A configured string, or NULL when the key is not set. */
+static int config_string(const prov_config *cfg, const char *key, const char **out)
+{
+	int rc = prov_config_get_string(cfg, key, out);
+
+	if (rc == PROV_ENOTFOUND) {
+		*out = NULL;
+		return PROV_OK;
+	}
+	return rc;
+}
+
+int cli_store_open(const prov_config *config, prov_checkpoint_store **out)
+{
+	prov_checkpoint_store_options options = PROV_CHECKPOINT_STORE_OPTIONS_INIT;
+
+	if (config_string(config, "checkpoint.store", &options.store) != PROV_OK ||
+	    config_string(config, "checkpoint.dir", &options.dir) != PROV_OK ||
+	    prov_checkpoint_store_open(out, &options) != PROV_OK)
+		return cli_report_error(CLI_EXIT_FAILURE);
+	return CLI_EXIT_OK;
 }

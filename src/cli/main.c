@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
 	{ "extensions", "list extensions, loaded or with the reason they are not", cli_extensions },
 	{ "servers", "list, get, create and delete servers of a provider", cli_servers },
 	{ "checkpoint", "list, show and delete the stored checkpoints", cli_checkpoint },
+	{ "workflow", "plan, run, resume, cancel and roll back workflows", cli_workflow },
 	{ NULL, NULL, NULL },
 };
 
@@ -86,8 +87,7 @@ static int push_option(const char ***list, int *count, const char *value)
 	return 0;
 }
 
-/* An option that takes a value, as "--name VALUE" or "--name=VALUE". */
-static const char *option_value(const char *name, int argc, char **argv, int *i)
+const char *cli_option_value(const char *name, int argc, char **argv, int *i)
 {
 	size_t len = strlen(name);
 
@@ -109,13 +109,13 @@ static int parse_globals(struct cli_globals *g, int argc, char **argv)
 		const char *value;
 		int rc = 0;
 
-		if ((value = option_value("--config", argc, argv, &i)))
+		if ((value = cli_option_value("--config", argc, argv, &i)))
 			rc = push_option(&g->config_files, &g->config_count, value);
-		else if ((value = option_value("--set", argc, argv, &i)))
+		else if ((value = cli_option_value("--set", argc, argv, &i)))
 			rc = push_option(&g->overrides, &g->override_count, value);
-		else if ((value = option_value("--workspace", argc, argv, &i)))
+		else if ((value = cli_option_value("--workspace", argc, argv, &i)))
 			g->workspace = value;
-		else if ((value = option_value("--env", argc, argv, &i)))
+		else if ((value = cli_option_value("--env", argc, argv, &i)))
 			g->env_name = value;
 		else if (strcmp(argv[i], "--json") == 0)
 			g->json = true;

@@ -17,6 +17,7 @@ static const struct builtin_default {
 } builtin_defaults[] = {
 	{ "checkpoint.store", "\"dir\"" },
 	{ "checkpoint.dir", "\"{{paths.base}}/.provisioning/checkpoints\"" },
+	{ "workflow.cancel_dir", "\"{{paths.base}}/.provisioning/cancel\"" },
 	{ "plugins.paths", "[]" },
 	{ "plugins.allow_writable", "false" },
 	{ "extensions.mode", "\"full\"" },

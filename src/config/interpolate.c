@@ -179,6 +179,25 @@ static int resolve_string(struct interp *in, const prov_value *v, const char *pa
  * Follow a key path through the tree; a string met on the way that is a
  * reference is resolved first, so {{a.b}} works when a = "{{other}}".
  */
+/* A key of a resolved config: its value is final. */
+static int resolve_final_key(struct interp *in, const prov_value *where, const char *name,
+			     prov_value **out)
+{
+	struct prov_path p;
+	const prov_value *v;
+	size_t reached;
+
+	*out = NULL;
+	if (prov_path_split(name, &p))
+		return fail_at(where, PROV_ECONFIG, "invalid reference {{%s}}", name);
+	v = prov_path_follow(in->root, &p, &reached);
+	prov_path_release(&p);
+	if (!v)
+		return fail_at(where, PROV_ECONFIG, "unknown reference {{%s}}", name);
+	*out = prov_value_ref(v);
+	return PROV_OK;
+}
+
 static int resolve_key(struct interp *in, const prov_value *where, const char *name,
 		       prov_value **out)
 {
@@ -186,8 +205,11 @@ static int resolve_key(struct interp *in, const prov_value *where, const char *n
 	const prov_value *v = in->root;
 	prov_value *held = NULL;
 	struct prov_path p;
-	int rc = prov_path_split(name, &p);
+	int rc;
 
+	if (in->opts->final_root)
+		return resolve_final_key(in, where, name, out);
+	rc = prov_path_split(name, &p);
 	*out = NULL;
 	if (rc)
 		return fail_at(where, PROV_ECONFIG, "invalid reference {{%s}}", name);
@@ -276,6 +298,12 @@ static int now_reference(struct interp *in, const prov_value *where, bool date_o
 static int resolve_reference(struct interp *in, const prov_value *where, const char *name,
 			     prov_value **out)
 {
+	if (in->opts->extra) {
+		int rc = in->opts->extra(out, name, where, in->opts->userdata);
+
+		if (rc != PROV_CONFIG_REFERENCE_NOT_MINE)
+			return rc;
+	}
 	if (strncmp(name, "env.", 4) == 0)
 		return env_reference(in, where, name + 4, out);
 	if (strcmp(name, "now.date") == 0 || strcmp(name, "now.datetime") == 0)
@@ -504,6 +532,20 @@ int prov_config_interpolate_path(const prov_value *root, const struct prov_inter
 	*out = NULL;
 	if (prov_path_lookup(root, path))
 		rc = resolve_key(&in, NULL, path, out);
+	release_interp(&in);
+	return rc;
+}
+
+int prov_config_interpolate_detached(const prov_value *root,
+				     const struct prov_interp_options *opts,
+				     const prov_value *v, prov_value **out)
+{
+	struct interp in = { .root = root, .opts = opts };
+	prov_strbuf path = PROV_STRBUF_INIT;
+	int rc = prov_strbuf_reserve(&path, 64) ? prov_err_nomem()
+						: resolve_node(&in, v, &path, out);
+
+	prov_strbuf_release(&path);
 	release_interp(&in);
 	return rc;
 }

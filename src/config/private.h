@@ -70,10 +70,18 @@ int prov_config_builtin_tree(const char *base_dir, prov_value **out);
 struct prov_interp_options {
 	const struct prov_environment *env;
 	int64_t now_ms;  /* the time {{now.*}} gives */
+	/* The root is a resolved config: its values are final, never resolved again. */
+	bool final_root;
+	prov_config_reference_fn extra;  /* may be NULL: see prov_config_expand() */
+	void *userdata;
 };
 /* A new tree with every {{...}} reference resolved. */
 int prov_config_interpolate(const prov_value *root, const struct prov_interp_options *opts,
 			    prov_value **out);
+/* A copy of v, outside root, with its references resolved against root. */
+int prov_config_interpolate_detached(const prov_value *root,
+				     const struct prov_interp_options *opts,
+				     const prov_value *v, prov_value **out);
 /* The resolved value at one path of root (NULL when the path is not set). */
 int prov_config_interpolate_path(const prov_value *root, const struct prov_interp_options *opts,
 				 const char *path, prov_value **out);

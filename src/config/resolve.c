@@ -159,7 +159,7 @@ static int finish(const prov_config_resolver *r, struct resolution *res, prov_co
 
 int prov_config_resolve(prov_config_resolver *r, prov_config **out)
 {
-	struct resolution res = { NULL, NULL, false, { &r->env, prov_clock_realtime_ms() } };
+	struct resolution res = { NULL, NULL, false, { &r->env, prov_clock_realtime_ms(), false, NULL, NULL } };
 	size_t *order = precedence_order(r);
 	char *base_dir = order ? default_base_dir(r) : NULL;
 	int rc = base_dir ? prov_config_builtin_tree(base_dir, &res.merged) : prov_err_code();

@@ -236,6 +236,19 @@ int prov_config_resolver_add_tree(prov_config_resolver *r, int layer, const prov
 	return copy ? add_table_layer(r, layer, copy) : PROV_ENOMEM;
 }
 
+int prov_config_resolve_with_tree(prov_config **out, prov_config_resolver *r, int layer,
+				  const prov_value *tree)
+{
+	size_t count = r->layer_count;
+	int rc = tree ? prov_config_resolver_add_tree(r, layer, tree) : PROV_OK;
+
+	if (rc == PROV_OK)
+		rc = prov_config_resolve(r, out);
+	while (r->layer_count > count)
+		release_layer(&r->layers[--r->layer_count]);
+	return rc;
+}
+
 static prov_source *retagged_source(const prov_source *src, const char *layer_name,
 				    prov_source **cache_from, prov_source **cache_to)
 {

@@ -32,8 +32,13 @@ int prov_json_parse(const char *text, size_t len, const char *what, json_object 
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	consumed = json_tokener_get_parse_end(tok);
-	if (jerr == json_tokener_continue)
-		jerr = json_tokener_error_parse_eof;
+	if (jerr == json_tokener_continue) {
+		/* A number or literal that ends the text ends only when the tokener
+		 * sees a terminator: "null", "42" and "true" are whole documents. */
+		obj = json_tokener_parse_ex(tok, "", 1);
+		jerr = json_tokener_get_error(tok) == json_tokener_success
+		       ? json_tokener_success : json_tokener_error_parse_eof;
+	}
 	while (jerr == json_tokener_success && consumed < len &&
 	       strchr(" \t\r\n", text[consumed]))
 		consumed++;

@@ -270,7 +270,8 @@ static int keep_entries(prov_registry *r, entry_list *l)
 
 	pthread_mutex_lock(&r->lock);
 	rc = prov_grow(&r->extensions, r->extension_count + l->count, sizeof(*r->extensions));
-	if (rc == PROV_OK) {
+	/* With nothing found, items is NULL: memcpy may not be handed it. */
+	if (rc == PROV_OK && l->count > 0) {
 		memcpy(r->extensions + r->extension_count, l->items, l->count * sizeof(*l->items));
 		r->extension_count += l->count;
 		l->count = 0;

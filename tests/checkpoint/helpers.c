@@ -11,45 +11,79 @@
 static char *padded_json(long n, size_t pad_len)
 {
 	char *json = malloc(pad_len + 64);
+	int len;
 
-	ck_assert_ptr_nonnull(json);
-	int len = sprintf(json, "{\"n\":%ld,\"pad\":\"", n);
+	if (!json)
+		return NULL;
+	len = sprintf(json, "{\"n\":%ld,\"pad\":\"", n);
 	memset(json + len, 'x', pad_len);
 	strcpy(json + len + pad_len, "\"}");
 	return json;
 }
 
-prov_checkpoint *helper_checkpoint(const char *workflow_id, long n, size_t pad_len)
+prov_checkpoint *helper_checkpoint_or_null(const char *workflow_id, long n, size_t pad_len)
 {
-	prov_checkpoint *cp;
+	prov_checkpoint *cp = NULL;
 	char *meta = padded_json(n, pad_len);
 
-	ck_assert_int_eq(prov_checkpoint_new(&cp, workflow_id), PROV_OK);
-	ck_assert_int_eq(prov_checkpoint_set_metadata(cp, meta), PROV_OK);
-	ck_assert_int_eq(prov_checkpoint_set_state(cp, "definition", "{\"name\":\"test\"}"), PROV_OK);
+	if (!meta || prov_checkpoint_new(&cp, workflow_id) != PROV_OK ||
+	    prov_checkpoint_set_metadata(cp, meta) != PROV_OK ||
+	    prov_checkpoint_set_state(cp, "definition", "{\"name\":\"test\"}") != PROV_OK) {
+		prov_checkpoint_free(cp);
+		cp = NULL;
+	}
 	free(meta);
 	return cp;
+}
+
+prov_checkpoint *helper_checkpoint(const char *workflow_id, long n, size_t pad_len)
+{
+	prov_checkpoint *cp = helper_checkpoint_or_null(workflow_id, n, pad_len);
+
+	ck_assert_msg(cp, "cannot build checkpoint %ld of %s: %s", n, workflow_id,
+		      prov_error_last()->message);
+	return cp;
+}
+
+static int add_delete_actions(prov_operation_record *record, long n, int actions)
+{
+	int rc = PROV_OK;
+
+	for (int i = 0; rc == PROV_OK && i < actions; i++) {
+		prov_rollback_action *action;
+		char resource[64];
+
+		snprintf(resource, sizeof(resource), "srv-%ld-%d", n, i);
+		rc = prov_rollback_action_delete_resource(&action, "local", resource);
+		if (rc == PROV_OK)
+			rc = prov_operation_record_add_rollback(record, action);
+		prov_rollback_action_free(action);
+	}
+	return rc;
+}
+
+prov_operation_record *helper_record_or_null(const char *op, const char *status, long n,
+					     size_t pad_len, int actions)
+{
+	prov_operation_record *record = NULL;
+	char *output = padded_json(n, pad_len);
+
+	if (!output || prov_operation_record_new(&record, op, status) != PROV_OK ||
+	    prov_operation_record_set_output(record, output) != PROV_OK ||
+	    add_delete_actions(record, n, actions) != PROV_OK) {
+		prov_operation_record_free(record);
+		record = NULL;
+	}
+	free(output);
+	return record;
 }
 
 prov_operation_record *helper_record(const char *op, const char *status, long n, size_t pad_len,
 				     int actions)
 {
-	prov_operation_record *record;
-	char *output = padded_json(n, pad_len);
+	prov_operation_record *record = helper_record_or_null(op, status, n, pad_len, actions);
 
-	ck_assert_int_eq(prov_operation_record_new(&record, op, status), PROV_OK);
-	ck_assert_int_eq(prov_operation_record_set_output(record, output), PROV_OK);
-	for (int i = 0; i < actions; i++) {
-		prov_rollback_action *action;
-		char resource[64];
-
-		snprintf(resource, sizeof(resource), "srv-%ld-%d", n, i);
-		ck_assert_int_eq(prov_rollback_action_delete_resource(&action, "local", resource),
-				 PROV_OK);
-		ck_assert_int_eq(prov_operation_record_add_rollback(record, action), PROV_OK);
-		prov_rollback_action_free(action);
-	}
-	free(output);
+	ck_assert_msg(record, "cannot build record of %s: %s", op, prov_error_last()->message);
 	return record;
 }
 

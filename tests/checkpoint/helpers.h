@@ -6,8 +6,20 @@
 
 #include <stddef.h>
 
+/*
+ * The helpers assert through check, so only the test's own process may call
+ * them. A process forked by a test shares check's message file: whatever it
+ * reports lands among the test's messages, and a child killed in the middle
+ * of one leaves it torn, so that check's runner fails on the whole file
+ * ("Bad message type"). Forked children use the _or_null forms, which say
+ * nothing to check.
+ */
+
 /* A checkpoint with metadata {"n": n, "pad": "xxx..."} of pad_len characters. */
 prov_checkpoint *helper_checkpoint(const char *workflow_id, long n, size_t pad_len);
+
+/* The same, or NULL when it cannot be built; never calls check. */
+prov_checkpoint *helper_checkpoint_or_null(const char *workflow_id, long n, size_t pad_len);
 
 /*
  * A record for op with status, output {"n": n, "pad": ...}, and
@@ -15,6 +27,10 @@ prov_checkpoint *helper_checkpoint(const char *workflow_id, long n, size_t pad_l
  */
 prov_operation_record *helper_record(const char *op, const char *status, long n, size_t pad_len,
 				     int actions);
+
+/* The same, or NULL when it cannot be built; never calls check. */
+prov_operation_record *helper_record_or_null(const char *op, const char *status, long n,
+					     size_t pad_len, int actions);
 
 /* An independent copy (NULL stays NULL). */
 prov_checkpoint *helper_copy(const prov_checkpoint *checkpoint);

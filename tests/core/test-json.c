@@ -58,6 +58,23 @@ START_TEST(test_truncated_document_is_an_error)
 }
 END_TEST
 
+START_TEST(test_a_number_or_literal_alone_is_a_whole_document)
+{
+	json_object *obj = (json_object *)1;
+
+	ck_assert_int_eq(prov_json_parse("null", 4, "doc", &obj), PROV_OK);
+	ck_assert_ptr_null(obj);
+	ck_assert_int_eq(prov_json_parse("42", 2, "doc", &obj), PROV_OK);
+	ck_assert_int_eq(json_object_get_int(obj), 42);
+	json_object_put(obj);
+	ck_assert_int_eq(prov_json_parse("true", 4, "doc", &obj), PROV_OK);
+	ck_assert(json_object_get_boolean(obj));
+	json_object_put(obj);
+	ck_assert_int_eq(prov_json_parse("nul", 3, "doc", &obj), PROV_EPARSE);
+	ck_assert_int_eq(prov_json_parse("4e", 2, "doc", &obj), PROV_EPARSE);
+}
+END_TEST
+
 START_TEST(test_nesting_beyond_limit_is_refused)
 {
 	char text[2 * (PROV_JSON_MAX_DEPTH + 10) + 1];
@@ -97,6 +114,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_parse_error_names_document_and_line);
 	tcase_add_test(tc, test_trailing_garbage_is_an_error);
 	tcase_add_test(tc, test_truncated_document_is_an_error);
+	tcase_add_test(tc, test_a_number_or_literal_alone_is_a_whole_document);
 	tcase_add_test(tc, test_nesting_beyond_limit_is_refused);
 	tcase_add_test(tc, test_getters_tolerate_missing_members);
 	suite_add_tcase(s, tc);
