@@ -18,15 +18,17 @@ from .dag import (Backoff, Dag, Dependency, FailurePolicy, NodeEvent, NodeReport
 from .bus import Bus, CallbackSubscription, Event, Subscription
 from .providers import Registry
 from .checkpoints import CheckpointStore, CheckpointSummary
+from .workflow import Result, Runner, Workflow
 
 __all__ = [
     "AbiError", "Backoff", "Bus", "BusClosedError", "CallbackSubscription", "Category",
-    "CheckpointError", "CheckpointStore", "CheckpointSummary", "Config", "ConfigurationError", "Dag", "Dependency",
-    "DocumentError", "Event", "FailurePolicy", "Format", "InputOutputError",
-    "InternalError", "InvalidArgumentError", "LaggedError", "Layer", "LogLevel",
-    "NodeEvent", "NodeReport", "OperatingSystemError", "Origin", "OutOfMemoryError",
-    "ProviderError", "ProvisioningError", "Registry", "Report", "Resolver",
-    "ResourceError", "Retry", "Schema", "State", "Status", "Subscription",
-    "TaskContext", "ValueType", "WorkflowError", "category_name", "forward_to_logging",
-    "is_secret_key", "layer_name", "set_log_handler", "strerror", "version",
+    "CheckpointError", "CheckpointStore", "CheckpointSummary", "Config", "ConfigurationError",
+    "Dag", "Dependency", "DocumentError", "Event", "FailurePolicy", "Format",
+    "InputOutputError", "InternalError", "InvalidArgumentError", "LaggedError", "Layer",
+    "LogLevel", "NodeEvent", "NodeReport", "OperatingSystemError", "Origin",
+    "OutOfMemoryError", "ProviderError", "ProvisioningError", "Registry", "Report", "Resolver",
+    "ResourceError", "Result", "Retry", "Runner", "Schema", "State", "Status", "Subscription",
+    "TaskContext", "ValueType", "Workflow", "WorkflowError", "category_name",
+    "forward_to_logging", "is_secret_key", "layer_name", "set_log_handler", "strerror",
+    "version",
 ]

@@ -204,6 +204,18 @@ class CheckpointListOptions(Structure):
     ]
 
 
+class WorkflowOptions(Structure):
+    _fields_ = [
+        ("size", c_uint),
+        ("registry", c_void_p),
+        ("resolver", c_void_p),
+        ("store", c_void_p),
+        ("bus", c_void_p),
+        ("parallel_limit", c_uint),
+        ("wait_ms", c_longlong),
+    ]
+
+
 def init_struct(cls, **fields):
     """A struct with its leading size set, as the PROV_*_INIT macros do."""
     s = cls(**fields)
@@ -333,6 +345,25 @@ PROTOTYPES = {
     "prov_checkpoint_list_timestamp_at": (_S, [_H, c_size_t]),
     "prov_checkpoint_list_error_at": (_S, [_H, c_size_t]),
     "prov_checkpoint_list_free": (None, [_H]),
+    # workflow
+    "prov_workflow_load_file": (c_int, [_OUT_H, _S]),
+    "prov_workflow_load_string": (c_int, [_OUT_H, _S, _S, c_size_t, c_int]),
+    "prov_workflow_free": (None, [_H]),
+    "prov_workflow_id": (_S, [_H]),
+    "prov_workflow_name": (_S, [_H]),
+    "prov_workflow_sha256": (_S, [_H]),
+    "prov_workflow_operation_count": (c_size_t, [_H]),
+    "prov_workflow_operation_id": (_S, [_H, c_size_t]),
+    "prov_workflow_to_json": (c_int, [_OUT_OWNED, _H]),
+    "prov_workflow_graph": (c_int, [_OUT_OWNED, _H, _S]),
+    "prov_workflow_runner_new": (c_int, [_OUT_H, POINTER(WorkflowOptions)]),
+    "prov_workflow_runner_free": (None, [_H]),
+    "prov_workflow_validate": (c_int, [_OUT_OWNED, _H, _H]),
+    "prov_workflow_plan": (c_int, [_OUT_OWNED, _H, _H]),
+    "prov_workflow_run": (c_int, [_OUT_OWNED, _H, _H]),
+    "prov_workflow_resume": (c_int, [_OUT_OWNED, _H, _S]),
+    "prov_workflow_rollback": (c_int, [_OUT_OWNED, _H, _S]),
+    "prov_workflow_cancel": (None, [_H]),
 }
 
 

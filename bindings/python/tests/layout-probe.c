@@ -94,6 +94,13 @@ static const struct member list_members[] = {
 	M(prov_checkpoint_list_options, after), M(prov_checkpoint_list_options, limit),
 };
 
+static const struct member workflow_members[] = {
+	M(prov_workflow_options, size), M(prov_workflow_options, registry),
+	M(prov_workflow_options, resolver), M(prov_workflow_options, store),
+	M(prov_workflow_options, bus), M(prov_workflow_options, parallel_limit),
+	M(prov_workflow_options, wait_ms),
+};
+
 static const struct layout layouts[] = {
 	LAYOUT(prov_error, error_members),
 	LAYOUT(prov_version_info, version_members),
@@ -108,6 +115,7 @@ static const struct layout layouts[] = {
 	LAYOUT(prov_extension_options, extension_members),
 	LAYOUT(prov_checkpoint_store_options, store_members),
 	LAYOUT(prov_checkpoint_list_options, list_members),
+	LAYOUT(prov_workflow_options, workflow_members),
 };
 
 int main(void)

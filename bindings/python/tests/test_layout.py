@@ -22,6 +22,7 @@ DECLARED = {
     "prov_extension_options": _native.ExtensionOptions,
     "prov_checkpoint_store_options": _native.CheckpointStoreOptions,
     "prov_checkpoint_list_options": _native.CheckpointListOptions,
+    "prov_workflow_options": _native.WorkflowOptions,
 }
 
 
