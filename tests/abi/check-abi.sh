@@ -33,6 +33,8 @@ fi
 # Every type of the public headers, with locations relative to the build
 # directory (no machine paths) and ids that do not move when types are added.
 dump() {
+	out=$1
+	shift
 	headers=""
 	for dir in "$@"; do
 		headers="$headers --headers-dir $dir"
@@ -45,12 +47,12 @@ dump() {
 
 if [ "$mode" = record ]; then
 	[ "$compiler" = gcc ] || { echo "record the baseline from a gcc build, not $compiler"; exit 1; }
-	out=$baseline dump "$@"
+	dump "$baseline" "$@"
 	echo "recorded the ABI of $lib in $baseline"
 	exit 0
 fi
 
-out="$tmp/current.abi" dump "$@"
+dump "$tmp/current.abi" "$@"
 unreachable=--non-reachable-types
 if [ "$compiler" != gcc ]; then
 	unreachable=""
