@@ -7,7 +7,7 @@
 # What building and running the library needs.
 PROV_BUILD_PACKAGES="meson ninja-build pkg-config gcc make libjson-c-dev libyaml-dev libcurl4-openssl-dev"
 # What the test suite needs on top.
-PROV_TEST_PACKAGES="check valgrind clang g++ etcd-server libsqlite3-dev"
+PROV_TEST_PACKAGES="check valgrind clang g++ etcd-server libsqlite3-dev python3"
 
 prov_missing_packages() {
 	missing=""

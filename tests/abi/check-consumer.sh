@@ -1,8 +1,11 @@
 #!/bin/sh
 # Install the library into a temporary DESTDIR and build and run a program
-# against it with nothing but pkg-config: what an outside user does.
+# against it with nothing but pkg-config: what an outside user does. A .c
+# source is built as C11, a .cpp source as C++17. The program runs in a
+# scratch directory (its state goes there) with PROVISIONING_PLUGIN_PATH
+# naming the installed plugins.
 #
-# usage: check-consumer.sh BUILD_DIR CONSUMER_SOURCE CC
+# usage: check-consumer.sh BUILD_DIR CONSUMER_SOURCE COMPILER
 set -eu
 build=$1 source=$2 cc=$3
 tmp=$(mktemp -d)
@@ -24,8 +27,19 @@ case "$pluginsdir" in
 	*) echo "pluginsdir variable is '$pluginsdir'"; exit 1 ;;
 esac
 
-# shellcheck disable=SC2046
-$cc -std=c11 -Wall -Wextra -Werror -o "$tmp/consumer" "$source" \
+case "$source" in
+	*.cpp) std=-std=c++17 ;;
+	*) std=-std=c11 ;;
+esac
+# shellcheck disable=SC2046,SC2086
+$cc $std -Wall -Wextra -Werror -o "$tmp/consumer" "$source" \
 	$(pkg-config --cflags --libs provisioning)
 libdir=$(pkg-config --variable=libdir provisioning)
-LD_LIBRARY_PATH="$libdir" "$tmp/consumer"
+# pkgconf puts the sysroot in front of variables; pkg-config does not.
+case "$pluginsdir" in
+	"$dest"/*) ;;
+	*) pluginsdir="$dest$pluginsdir" ;;
+esac
+mkdir "$tmp/run"
+cd "$tmp/run"
+PROVISIONING_PLUGIN_PATH="$pluginsdir" LD_LIBRARY_PATH="$libdir" "$tmp/consumer"
