@@ -6,12 +6,15 @@
  *   saves, 8 threads      2000 saves, each thread its own 8 workflows
  *   records, 1 workflow   2000 operation records into one workflow
  *
- * A save is a transaction that checks the ownership (lease and revision)
- * and puts the checkpoint; the raw loop is a plain /v3/kv/put of the same
- * bytes over a kept-alive connection per thread. The two alternate in
- * ROUNDS chunks of WRITES / ROUNDS writes, so that both meet the same
- * etcd, disk and machine load; the rates are over all chunks, and the
- * spread of the chunks' ratios is shown.
+ * A save is a transaction that checks the ownership (one compare) and
+ * puts the checkpoint; the raw loop is a plain /v3/kv/put of the same
+ * bytes over a kept-alive connection per thread. A third loop sends, by
+ * hand, the transaction a save sends (one compare, the put, a read on
+ * failure), to show what etcd itself charges for the fence and what the
+ * store adds to it. The three alternate in ROUNDS chunks of WRITES / ROUNDS
+ * writes, so that all meet the same etcd, disk and machine load; the rates
+ * are over all chunks, and the spread of the chunks' store/put ratios is
+ * shown.
  *
  * usage: bench-etcd [ENDPOINT]   (default: an etcd started here, on 127.0.0.1)
  */
@@ -107,20 +110,40 @@ static void base64(const char *text, size_t len, char *out)
 	out[o] = '\0';
 }
 
-/* {"key": KEY, "value": the sample checkpoint}, as a raw put sends it. */
-static char *put_body(const char *key, const char *value)
+static char *base64_of(const char *text)
 {
-	size_t klen = strlen(key), vlen = strlen(value);
-	char *k64 = malloc(klen * 2 + 8), *v64 = malloc(vlen * 2 + 8), *body;
+	size_t len = strlen(text);
+	char *out = malloc(len * 2 + 8);
 
-	if (!k64 || !v64)
+	if (!out)
 		exit(1);
-	base64(key, klen, k64);
-	base64(value, vlen, v64);
-	if (asprintf(&body, "{\"key\":\"%s\",\"value\":\"%s\"}", k64, v64) < 0)
+	base64(text, len, out);
+	return out;
+}
+
+/*
+ * {"key": KEY, "value": the sample}, as a raw put sends it, or (txn) in a
+ * transaction shaped as a save's: a compare on FENCE_KEY, which holds for
+ * a key never written as the store's holds for its owner, and a read of it
+ * in the failure branch.
+ */
+static char *put_body(const char *key, const char *value, const char *fence_key, bool txn)
+{
+	char *k64 = base64_of(key), *v64 = base64_of(value), *f64 = base64_of(fence_key), *body;
+	int n;
+
+	if (txn)
+		n = asprintf(&body, "{\"compare\":[{\"key\":\"%s\",\"target\":\"MOD\","
+			     "\"result\":\"EQUAL\",\"mod_revision\":\"0\"}],\"success\":[{"
+			     "\"request_put\":{\"key\":\"%s\",\"value\":\"%s\"}}],\"failure\":[{"
+			     "\"request_range\":{\"key\":\"%s\"}}]}", f64, k64, v64, f64);
+	else
+		n = asprintf(&body, "{\"key\":\"%s\",\"value\":\"%s\"}", k64, v64);
+	if (n < 0)
 		exit(1);
 	free(k64);
 	free(v64);
+	free(f64);
 	return body;
 }
 
@@ -142,10 +165,10 @@ struct worker {
 	struct scenario *sc;
 	int thread;
 	int per_chunk;                /* writes per chunk and thread */
-	/* raw */
+	/* raw: a put loop and a fenced transaction loop */
 	CURL *curl;
 	struct curl_slist *headers;
-	char **bodies;
+	char **bodies[2];             /* [0] puts, [1] transactions */
 	int body_count;
 	/* store */
 	prov_checkpoint_token *tokens[WORKFLOWS_PER_THREAD];
@@ -157,10 +180,12 @@ struct worker {
 static void raw_setup(struct worker *w)
 {
 	int writes = w->per_chunk * ROUNDS;
-	char key[96], id[64], url[128], *json;
+	char key[96], fence[96], id[64], *json;
 
 	w->body_count = w->sc->kind == 0 ? WORKFLOWS_PER_THREAD : writes;
-	if (!(w->bodies = calloc((size_t)w->body_count, sizeof(char *))))
+	w->bodies[0] = calloc((size_t)w->body_count, sizeof(char *));
+	w->bodies[1] = calloc((size_t)w->body_count, sizeof(char *));
+	if (!w->bodies[0] || !w->bodies[1])
 		exit(1);
 	for (int i = 0; i < w->body_count; i++) {
 		if (w->sc->kind == 0) {
@@ -178,29 +203,35 @@ static void raw_setup(struct worker *w)
 			prov_operation_record_free(record);
 		}
 		snprintf(key, sizeof(key), "/bench-raw/%d/%s", run_number, id);
-		w->bodies[i] = put_body(key, json);
+		snprintf(fence, sizeof(fence), "/bench-raw/%d/owner-t%d", run_number, w->thread);
+		w->bodies[0][i] = put_body(key, json, fence, false);
+		w->bodies[1][i] = put_body(key, json, fence, true);
 		prov_free(json);
 	}
-	snprintf(url, sizeof(url), "%s/v3/kv/put", endpoint);
 	w->curl = curl_easy_init();
 	w->headers = curl_slist_append(NULL, "Content-Type: application/json");
-	curl_easy_setopt(w->curl, CURLOPT_URL, url);
 	curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, w->headers);
 	curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, discard);
 }
 
-static void raw_chunk(struct worker *w, int round)
+/* One chunk of raw puts (txn false) or raw fenced transactions. */
+static void raw_chunk(struct worker *w, int round, bool txn)
 {
+	char url[128];
+
+	snprintf(url, sizeof(url), "%s/v3/kv/%s", endpoint, txn ? "txn" : "put");
+	curl_easy_setopt(w->curl, CURLOPT_URL, url);
 	for (int i = 0; i < w->per_chunk; i++) {
 		int n = round * w->per_chunk + i;
 		long status = 0;
 
-		curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, w->bodies[n % w->body_count]);
+		curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, w->bodies[txn][n % w->body_count]);
 		if (curl_easy_perform(w->curl) != CURLE_OK ||
 		    curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK ||
 		    status != 200) {
-			fprintf(stderr, "bench-etcd: raw put failed (HTTP %ld)\n", status);
+			fprintf(stderr, "bench-etcd: raw %s failed (HTTP %ld)\n", txn ? "txn" : "put",
+				status);
 			exit(1);
 		}
 	}
@@ -243,9 +274,11 @@ static void teardown(struct worker *w)
 		prov_checkpoint_token_free(w->tokens[i]);
 		prov_checkpoint_free(w->cps[i]);
 	}
-	for (int i = 0; i < w->body_count; i++)
-		free(w->bodies[i]);
-	free(w->bodies);
+	for (int b = 0; b < 2; b++) {
+		for (int i = 0; i < w->body_count; i++)
+			free(w->bodies[b][i]);
+		free(w->bodies[b]);
+	}
 	curl_easy_cleanup(w->curl);
 	curl_slist_free_all(w->headers);
 }
@@ -259,7 +292,10 @@ static void *work(void *arg)
 	store_setup(w);
 	for (int round = 0; round < ROUNDS; round++) {
 		pthread_barrier_wait(&w->sc->gate);
-		raw_chunk(w, round);
+		raw_chunk(w, round, false);
+		pthread_barrier_wait(&w->sc->gate);
+		pthread_barrier_wait(&w->sc->gate);
+		raw_chunk(w, round, true);
 		pthread_barrier_wait(&w->sc->gate);
 		pthread_barrier_wait(&w->sc->gate);
 		store_chunk(w);
@@ -302,7 +338,7 @@ static double timed_chunk(pthread_barrier_t *gate)
 }
 
 struct outcome {
-	double store, raw;            /* writes per second over all chunks */
+	double store, raw, txn;       /* writes per second over all chunks */
 	double low, high;             /* the chunks' lowest and highest ratio */
 };
 
@@ -311,8 +347,8 @@ static struct outcome measure(int threads, int kind)
 	struct scenario sc = { threads, kind, NULL, { { 0 } } };
 	struct worker workers[8];
 	pthread_t ids[8];
-	struct outcome out = { 0, 0, 1e9, 0 };
-	double raw_time = 0, store_time = 0;
+	struct outcome out = { .low = 1e9 };
+	double raw_time = 0, txn_time = 0, store_time = 0;
 
 	run_number++;
 	sc.store = open_store();
@@ -323,9 +359,11 @@ static struct outcome measure(int threads, int kind)
 		pthread_create(&ids[t], NULL, work, &workers[t]);
 	}
 	for (int round = 0; round < ROUNDS; round++) {
-		double raw = timed_chunk(&sc.gate), store = timed_chunk(&sc.gate);
+		double raw = timed_chunk(&sc.gate), txn = timed_chunk(&sc.gate);
+		double store = timed_chunk(&sc.gate);
 
 		raw_time += raw;
+		txn_time += txn;
 		store_time += store;
 		out.low = raw / store < out.low ? raw / store : out.low;
 		out.high = raw / store > out.high ? raw / store : out.high;
@@ -335,6 +373,7 @@ static struct outcome measure(int threads, int kind)
 	pthread_barrier_destroy(&sc.gate);
 	prov_checkpoint_store_close(sc.store);
 	out.raw = WRITES / raw_time;
+	out.txn = WRITES / txn_time;
 	out.store = WRITES / store_time;
 	return out;
 }
@@ -343,8 +382,8 @@ static void report(const char *scenario, struct outcome o, double target)
 {
 	double ratio = o.store / o.raw;
 
-	printf("%-22s %9.0f %9.0f %7.2fx  %5.2f-%.2f", scenario, o.store, o.raw, ratio, o.low,
-	       o.high);
+	printf("%-22s %9.0f %9.0f %7.2fx  %5.2f-%.2f %9.0f %7.2fx", scenario, o.store, o.raw, ratio,
+	       o.low, o.high, o.txn, o.store / o.txn);
 	if (target > 0)
 		printf("   >= %.1fx %s\n", target, ratio >= target ? "met" : "NOT MET");
 	else
@@ -380,15 +419,15 @@ int main(int argc, char **argv)
 	} else {
 		endpoint = server.endpoint;
 	}
-	printf("writes per second, %d writes in %d chunks alternating with the raw loop, etcd at %s\n",
+	printf("writes per second, %d writes in %d chunks alternating with the raw loops, etcd at %s\n",
 	       WRITES, ROUNDS, endpoint);
 	print_load("before");
 	saves1 = measure(1, 0);
 	saves8 = measure(8, 0);
 	records = measure(1, 1);
 	print_load("after");
-	printf("%-22s %9s %9s %8s  %9s   %s\n", "scenario", "store", "raw put", "ratio", "chunks",
-	       "target");
+	printf("%-22s %9s %9s %8s  %9s %9s %8s   %s\n", "scenario", "store", "raw put", "ratio",
+	       "chunks", "raw txn", "of txn", "target (of put)");
 	report("saves, 1 thread", saves1, TARGET);
 	report("saves, 8 threads", saves8, TARGET);
 	report("records, 1 workflow", records, 0);
