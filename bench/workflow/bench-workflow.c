@@ -187,8 +187,9 @@ static int null_list(prov_checkpoint_list *list, void *backend,
 static prov_checkpoint_store *store_in(const char *dir, int durable)
 {
 	static const prov_checkpoint_store_interface null_store = {
-		sizeof(prov_checkpoint_store_interface), null_acquire, null_release, null_save,
-		null_record, null_load, null_list, null_release, NULL,
+		.size = sizeof(prov_checkpoint_store_interface), .acquire = null_acquire,
+		.release = null_release, .save = null_save, .record = null_record,
+		.load = null_load, .list = null_list, .remove = null_release,
 	};
 	prov_checkpoint_store_options opt = PROV_CHECKPOINT_STORE_OPTIONS_INIT;
 	prov_checkpoint_store *store = NULL;

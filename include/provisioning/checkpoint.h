@@ -17,7 +17,8 @@
  * `rollback_stack`. A store hands out ownership of a workflow as a token that
  * every write presents; a write with a released or superseded token is
  * refused with PROV_ESTALE. docs/CHECKPOINTS.md describes the directory
- * store's files and how to write a store of one's own.
+ * store's files and how to write a store of one's own; docs/DISTRIBUTED.md
+ * the etcd store, through which several hosts share workflows.
  *
  * Thread safety: a checkpoint, operation record, rollback action, stack or
  * list handle belongs to one thread at a time; different handles may be used
@@ -390,6 +391,17 @@ PROV_API int prov_checkpoint_list_add(prov_checkpoint_list *list, const char *wo
 PROV_API void prov_checkpoint_list_free(prov_checkpoint_list *list);
 
 /**
+ * Called when an ownership ends without a release: the etcd store's lease
+ * expired (its holder could not renew it in time) or was revoked. From then
+ * on every write with the token is refused with PROV_ESTALE, and another
+ * host may own the workflow. It runs on a thread of the store's (or the one
+ * whose write found out), once per acquire; it should only tell the owner
+ * to stop (e.g. cancel its run) and may call prov_checkpoint_store_check(),
+ * but no other function of the store.
+ */
+typedef void (*prov_checkpoint_lost_fn)(const char *workflow_id, void *userdata);
+
+/**
  * A store, for users who bring their own backend. Every function may be
  * called from several threads at once. Errors are recorded with the
  * library's error (a backend outside the library returns the code and may
@@ -414,6 +426,17 @@ PROV_API void prov_checkpoint_list_free(prov_checkpoint_list *list);
  *
  * save, record and remove return PROV_ESTALE for a token that no longer
  * owns the workflow, and must be durable and atomic when they return.
+ *
+ * Optional, for stores whose ownership can end without a release (a lease
+ * that expires), both may be NULL:
+ *
+ * - check: PROV_OK while `token` still owns its workflow as far as the
+ *   backend knows, PROV_ESTALE once it was released or lost. It must answer
+ *   without waiting on the network.
+ * - watch: remember `on_lost` for the ownership `token` proves and call it
+ *   once, from any thread, if the ownership ends without a release;
+ *   PROV_ESTALE when it already ended. Forget it at release.
+ *
  * Fields are only appended; `size` tells which exist.
  */
 typedef struct prov_checkpoint_store_interface {
@@ -429,24 +452,57 @@ typedef struct prov_checkpoint_store_interface {
 		    const prov_checkpoint_list_options *options);
 	int (*remove)(void *backend, const prov_checkpoint_token *token);
 	void (*close)(void *backend);
+	int (*check)(void *backend, const prov_checkpoint_token *token);
+	int (*watch)(void *backend, const prov_checkpoint_token *token,
+		     prov_checkpoint_lost_fn on_lost, void *userdata);
 } prov_checkpoint_store_interface;
 
 typedef struct prov_checkpoint_store prov_checkpoint_store;
 
+/**
+ * The etcd store's settings (the checkpoint.etcd.* keys). Start from
+ * PROV_CHECKPOINT_ETCD_OPTIONS_INIT; a zero or NULL field takes its
+ * default. docs/DISTRIBUTED.md describes the keys the store writes.
+ */
+typedef struct prov_checkpoint_etcd_options {
+	unsigned int size;              /**< sizeof(prov_checkpoint_etcd_options) */
+	/** NULL-terminated client URLs, tried in order with fail-over
+	 *  ("http://10.0.0.1:2379"; https with TLS); NULL: http://127.0.0.1:2379 */
+	const char *const *endpoints;
+	const char *prefix;             /**< every key starts with it; NULL: "/provisioning" */
+	int lease_ttl_s;                /**< ownership lease; an owner silent this long loses it: 10 */
+	int connect_timeout_ms;         /**< to open a connection to one endpoint: 2000 */
+	int request_timeout_ms;         /**< for one request to one endpoint: 5000 */
+	int retry_timeout_ms;           /**< how long a call retries unreachable endpoints: 10000 */
+	const char *ca_file;            /**< PEM CA bundle that signed the servers' certificates */
+	const char *cert_file;          /**< PEM client certificate, for client-cert auth */
+	const char *key_file;           /**< its private key */
+	const char *user;               /**< etcd user (authentication enabled) */
+	const char *password;           /**< its password */
+} prov_checkpoint_etcd_options;
+
+#define PROV_CHECKPOINT_ETCD_OPTIONS_INIT \
+	{ sizeof(prov_checkpoint_etcd_options), NULL, NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
+
 /** How to open a store. Start from PROV_CHECKPOINT_STORE_OPTIONS_INIT. */
 typedef struct prov_checkpoint_store_options {
 	unsigned int size;  /**< sizeof(prov_checkpoint_store_options) */
-	const char *store;  /**< "dir" (also when NULL); the value of checkpoint.store */
+	const char *store;  /**< "dir" (also when NULL) or "etcd"; the value of checkpoint.store */
 	const char *dir;    /**< the directory store's directory: checkpoint.dir */
+	const prov_checkpoint_etcd_options *etcd; /**< the etcd store's settings; NULL: defaults */
 } prov_checkpoint_store_options;
 
-#define PROV_CHECKPOINT_STORE_OPTIONS_INIT { sizeof(prov_checkpoint_store_options), NULL, NULL }
+#define PROV_CHECKPOINT_STORE_OPTIONS_INIT \
+	{ sizeof(prov_checkpoint_store_options), NULL, NULL, NULL }
 
 /**
  * Open a store. The directory store reads a directory that does not exist
  * yet as empty, and creates it (mode 0700, parents too) at the first
- * acquire. PROV_EINVAL for an unknown store kind or a missing directory
- * option, PROV_EUNSUPPORTED for a kind this build lacks.
+ * acquire. The etcd store connects at its first call, so an unreachable
+ * cluster is reported there, naming the endpoints. PROV_EINVAL for an
+ * unknown store kind, a missing directory option or an invalid etcd
+ * setting (named), PROV_EUNSUPPORTED for a kind this build lacks ("etcd
+ * store not compiled in" when libprovisioning was built without libcurl).
  */
 PROV_API int prov_checkpoint_store_open(prov_checkpoint_store **out,
 					const prov_checkpoint_store_options *options);
@@ -472,11 +528,55 @@ PROV_API void prov_checkpoint_store_close(prov_checkpoint_store *store);
  * yet. *out receives a token for the writes (free it with
  * prov_checkpoint_token_free() after releasing). PROV_EBUSY when another
  * owner holds it, with the holder named (the directory store names its
- * process id); PROV_EINVAL for an invalid id.
+ * process id, the etcd store its host and process id); PROV_EINVAL for an
+ * invalid id. The etcd store ties the ownership to a lease that a thread of
+ * the store renews; should renewing fail for the lease's TTL, the ownership
+ * is lost (see prov_checkpoint_store_acquire_with() to hear of it).
  */
 PROV_API int prov_checkpoint_store_acquire(prov_checkpoint_token **out,
 					   prov_checkpoint_store *store,
 					   const char *workflow_id);
+
+/** How prov_checkpoint_store_acquire_with() acquires. Start from the INIT. */
+typedef struct prov_checkpoint_acquire_options {
+	unsigned int size;  /**< sizeof(prov_checkpoint_acquire_options) */
+	/** While another owner holds the workflow: 0 fails at once with
+	 *  PROV_EBUSY; > 0 waits up to this many milliseconds; < 0 waits for ever. */
+	long long wait_ms;
+	/** Called if the ownership ends without a release (see prov_checkpoint_lost_fn). */
+	prov_checkpoint_lost_fn on_lost;
+	/** Asked while waiting, at least every 100 ms; non-zero ends the wait
+	 *  with PROV_ECANCELLED. */
+	int (*cancelled)(void *userdata);
+	void *userdata;     /**< for on_lost and cancelled */
+} prov_checkpoint_acquire_options;
+
+#define PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT \
+	{ sizeof(prov_checkpoint_acquire_options), 0, NULL, NULL, NULL }
+
+/**
+ * prov_checkpoint_store_acquire(), waiting for the workflow while another
+ * owner holds it and watching the ownership once it is ours. Waiting polls
+ * (from 50 ms up to every second), so a holder that dies is replaced within
+ * a second of its ownership ending (for etcd: of its lease expiring).
+ * PROV_EBUSY naming the holder when the wait ends without the workflow;
+ * PROV_ECANCELLED when `cancelled` said so; other errors as acquire.
+ * `options` may be NULL (no wait, no watch).
+ */
+PROV_API int prov_checkpoint_store_acquire_with(prov_checkpoint_token **out,
+						prov_checkpoint_store *store,
+						const char *workflow_id,
+						const prov_checkpoint_acquire_options *options);
+
+/**
+ * Whether a token still owns its workflow, as far as the store knows
+ * without asking anyone: PROV_OK, or PROV_ESTALE once it was released,
+ * superseded, or lost (an etcd lease expired). A runner can ask before each
+ * step; writes are fenced whatever this says. PROV_EUNSUPPORTED for a store
+ * of one's own without `check`. Thread safety: any thread.
+ */
+PROV_API int prov_checkpoint_store_check(prov_checkpoint_store *store,
+					 const prov_checkpoint_token *token);
 
 /** End an ownership. The token stays valid memory but every write with it is stale. */
 PROV_API int prov_checkpoint_store_release(prov_checkpoint_store *store,

@@ -473,6 +473,18 @@ static int dirstore_release(void *backend, const prov_checkpoint_token *token)
 	return rc;
 }
 
+/* An ownership here ends only by release: the kernel keeps the lock while we live. */
+static int dirstore_check(void *backend, const prov_checkpoint_token *token)
+{
+	prov_dirstore *s = backend;
+	int rc;
+
+	pthread_mutex_lock(&s->mutex);
+	rc = owned_by_token(s, token) ? PROV_OK : stale(token);
+	pthread_mutex_unlock(&s->mutex);
+	return rc;
+}
+
 /* ------------------------------------------------------------------ */
 /* Opening and closing                                                 */
 /* ------------------------------------------------------------------ */
@@ -523,6 +535,7 @@ static const prov_checkpoint_store_interface dirstore_interface = {
 	.list = prov_dirstore_list,
 	.remove = dirstore_remove,
 	.close = dirstore_close,
+	.check = dirstore_check,
 };
 
 static uint64_t random_nonce(void)

@@ -1,6 +1,6 @@
 /*
  * provisioning checkpoint list|show|delete: the checkpoints in the store the
- * configuration names (checkpoint.store, checkpoint.dir).
+ * configuration names (checkpoint.store, checkpoint.dir, checkpoint.etcd.*).
  */
 #include "cli/cli.h"
 

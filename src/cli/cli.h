@@ -49,17 +49,18 @@ struct cli_command {
 int cli_load_config(const struct cli_globals *g, prov_config **out);
 
 /*
+ * Open the checkpoint store the configuration names (checkpoint.store,
+ * checkpoint.dir, checkpoint.etcd.*). Returns CLI_EXIT_OK with *out set, or
+ * prints the error as one line and returns CLI_EXIT_FAILURE.
+ */
+int cli_store_open(const prov_config *cfg, prov_checkpoint_store **out);
+
+/*
  * The resolver behind cli_load_config(), unresolved, for commands that add
  * layers of their own (a workflow's configuration). Free it with
  * prov_config_resolver_free(). CLI_EXIT_OK, or the error printed.
  */
 int cli_load_resolver(const struct cli_globals *g, prov_config_resolver **out);
-
-/*
- * Open the checkpoint store the config names (checkpoint.store,
- * checkpoint.dir). CLI_EXIT_OK, or the error printed.
- */
-int cli_store_open(const prov_config *config, prov_checkpoint_store **out);
 
 /* An option that takes a value, as "--name VALUE" or "--name=VALUE": the
  * value, advancing *i past it, or NULL when argv[*i] is not that option. */

@@ -39,26 +39,3 @@ int cli_load_config(const struct cli_globals *g, prov_config **out)
 	prov_config_resolver_free(r);
 	return rc == PROV_OK ? CLI_EXIT_OK : cli_report_error(CLI_EXIT_FAILURE);
 }
-
-/* A configured string, or NULL when the key is not set. */
-static int config_string(const prov_config *cfg, const char *key, const char **out)
-{
-	int rc = prov_config_get_string(cfg, key, out);
-
-	if (rc == PROV_ENOTFOUND) {
-		*out = NULL;
-		return PROV_OK;
-	}
-	return rc;
-}
-
-int cli_store_open(const prov_config *config, prov_checkpoint_store **out)
-{
-	prov_checkpoint_store_options options = PROV_CHECKPOINT_STORE_OPTIONS_INIT;
-
-	if (config_string(config, "checkpoint.store", &options.store) != PROV_OK ||
-	    config_string(config, "checkpoint.dir", &options.dir) != PROV_OK ||
-	    prov_checkpoint_store_open(out, &options) != PROV_OK)
-		return cli_report_error(CLI_EXIT_FAILURE);
-	return CLI_EXIT_OK;
-}

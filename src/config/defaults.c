@@ -17,6 +17,12 @@ static const struct builtin_default {
 } builtin_defaults[] = {
 	{ "checkpoint.store", "\"dir\"" },
 	{ "checkpoint.dir", "\"{{paths.base}}/.provisioning/checkpoints\"" },
+	{ "checkpoint.etcd.endpoints", "[\"http://127.0.0.1:2379\"]" },
+	{ "checkpoint.etcd.prefix", "\"/provisioning\"" },
+	{ "checkpoint.etcd.lease_ttl_s", "10" },
+	{ "checkpoint.etcd.connect_timeout_ms", "2000" },
+	{ "checkpoint.etcd.request_timeout_ms", "5000" },
+	{ "checkpoint.etcd.retry_timeout_ms", "10000" },
 	{ "workflow.cancel_dir", "\"{{paths.base}}/.provisioning/cancel\"" },
 	{ "plugins.paths", "[]" },
 	{ "plugins.allow_writable", "false" },

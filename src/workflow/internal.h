@@ -187,8 +187,5 @@ int wf_runner_run_dag(prov_workflow_runner *runner, prov_dag *dag,
 /* Open env for wf and collect every problem (PROV_ECONFIG; env closed then). */
 int wf_check(struct wf_env *env, char **report, prov_workflow_runner *runner,
 	     const prov_workflow *wf);
-/* Acquire the workflow in the store, waiting up to runner->wait_ms. */
-int wf_runner_acquire(prov_checkpoint_token **token, prov_workflow_runner *runner,
-		      const char *workflow_id);
 
 #endif

@@ -453,10 +453,41 @@ int wf_return_stored(char **result, const prov_workflow *wf, const prov_checkpoi
 	return rc;
 }
 
+/* Asked by a waiting acquire between its tries. */
+static int acquire_cancelled(void *userdata)
+{
+	return wf_runner_cancelled(((struct wf_run *)userdata)->runner);
+}
+
+/*
+ * Own the workflow, waiting up to runner->wait_ms while another owner holds
+ * it; should the ownership end before the run does (an etcd lease that
+ * expired), the run stops as when the store fails.
+ */
+static int acquire(struct wf_run *run, const char *id)
+{
+	prov_checkpoint_acquire_options options = PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT;
+	int rc;
+
+	options.wait_ms = run->runner->wait_ms;
+	options.cancelled = acquire_cancelled;
+	options.on_lost = wf_ownership_lost;
+	options.userdata = run;
+	rc = prov_checkpoint_store_acquire_with(&run->token, run->runner->store, id, &options);
+	if (rc == PROV_ECANCELLED)
+		return prov_err_set(PROV_ECANCELLED, PROV_ERRCAT_WORKFLOW,
+				    "cancelled while waiting for workflow %s", id);
+	if (rc == PROV_EBUSY) {
+		prov_err_prefix("workflow %s is already running: ", id);
+		prov_err_context(PROV_ERR_WORKFLOW, id);
+	}
+	return rc;
+}
+
 /* Load the workflow's checkpoint under ownership; *out NULL when there is none. */
 int wf_load_owned(prov_checkpoint **out, struct wf_run *run, const char *id)
 {
-	int rc = wf_runner_acquire(&run->token, run->runner, id);
+	int rc = acquire(run, id);
 
 	*out = NULL;
 	if (rc == PROV_OK)

@@ -40,6 +40,8 @@ struct wf_run {
 
 /* task.c: the DAG task and callbacks of operations. */
 int wf_operation_task(prov_dag_context *ctx, void *userdata);
+/* The store's on_lost for a run's ownership (userdata: the wf_run). */
+void wf_ownership_lost(const char *workflow_id, void *userdata);
 void wf_operation_retrying(const prov_dag_context *ctx, void *userdata);
 void wf_operation_finished(const prov_dag_context *ctx, void *userdata);
 /* The JSON text of a value ("null" for NULL); NULL on ENOMEM. */

@@ -1,19 +1,14 @@
 /*
- * The runner handle: the environment runs share, one call at a time,
- * cancellation from any thread, and taking a workflow's ownership (waiting
- * for another owner when asked to).
+ * The runner handle: the environment runs share, one call at a time, and
+ * cancellation from any thread.
  */
 #include "workflow/internal.h"
 
-#include "core/clock.h"
 #include "core/err.h"
 #include "core/mem.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-/* How often a waiting acquire asks the store again. */
-#define ACQUIRE_POLL_MS 100
 
 int prov_workflow_runner_new(prov_workflow_runner **out, const prov_workflow_options *options)
 {
@@ -109,30 +104,6 @@ int wf_runner_run_dag(prov_workflow_runner *runner, prov_dag *dag,
 	pthread_mutex_lock(&runner->lock);
 	runner->active = NULL;
 	pthread_mutex_unlock(&runner->lock);
-	return rc;
-}
-
-int wf_runner_acquire(prov_checkpoint_token **token, prov_workflow_runner *runner,
-		      const char *workflow_id)
-{
-	int64_t deadline = runner->wait_ms > 0 ? prov_clock_monotonic_ns() / 1000000 + runner->wait_ms
-					       : 0;
-	int rc;
-
-	for (;;) {
-		rc = prov_checkpoint_store_acquire(token, runner->store, workflow_id);
-		if (rc != PROV_EBUSY || runner->wait_ms == 0 ||
-		    (deadline && prov_clock_monotonic_ns() / 1000000 >= deadline))
-			break;
-		if (wf_runner_cancelled(runner))
-			return prov_err_set(PROV_ECANCELLED, PROV_ERRCAT_WORKFLOW,
-					    "cancelled while waiting for workflow %s", workflow_id);
-		prov_clock_sleep_ms(ACQUIRE_POLL_MS);
-	}
-	if (rc == PROV_EBUSY) {
-		prov_err_prefix("workflow %s is already running: ", workflow_id);
-		prov_err_context(PROV_ERR_WORKFLOW, workflow_id);
-	}
 	return rc;
 }
 

@@ -217,6 +217,27 @@ static void store_failure(struct wf_run *run)
 	prov_dag_cancel(run->dag);
 }
 
+/*
+ * The ownership ended without a release (the store's lease expired): every
+ * later write would be refused, so the run stops now as when the store
+ * fails, through the runner's cancel, which is safe from the store's thread.
+ */
+void wf_ownership_lost(const char *workflow_id, void *userdata)
+{
+	struct wf_run *run = userdata;
+
+	pthread_mutex_lock(&run->lock);
+	if (!run->store_error) {
+		prov_err_set(PROV_ESTALE, PROV_ERRCAT_CHECKPOINT,
+			     "the ownership of workflow %s was lost (the store's lease ended); "
+			     "another host may resume it", workflow_id);
+		run->store_error = prov_err_save();
+	}
+	pthread_mutex_unlock(&run->lock);
+	atomic_store(&run->store_failed, true);
+	prov_workflow_cancel(run->runner);
+}
+
 static prov_operation_record *new_record(struct wf_run *run, size_t i, const char *status)
 {
 	const struct wf_op_run *state = &run->ops[i];

@@ -5,7 +5,10 @@
 #include "checkpoint/dirstore.h"
 #include "core/fileio.h"
 
+#include <provisioning/version.h>
+
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -601,7 +604,20 @@ START_TEST(test_open_options_choose_the_store_which_appears_at_the_first_acquire
 	ck_assert_int_eq(prov_checkpoint_store_open(&store, &options), PROV_EINVAL);
 	ck_assert_ptr_nonnull(strstr(prov_error_last()->message, "checkpoint.dir"));
 	options.store = "etcd";
-	ck_assert_int_eq(prov_checkpoint_store_open(&store, &options), PROV_EUNSUPPORTED);
+	if (prov_version()->features & PROV_FEATURE_ETCD) {
+		prov_checkpoint_etcd_options etcd = PROV_CHECKPOINT_ETCD_OPTIONS_INIT;
+		const char *endpoints[] = { "ftp://127.0.0.1:2379", NULL };
+
+		etcd.endpoints = endpoints;
+		options.etcd = &etcd;
+		ck_assert_int_eq(prov_checkpoint_store_open(&store, &options), PROV_EINVAL);
+		ck_assert_ptr_nonnull(strstr(prov_error_last()->message, "ftp://127.0.0.1:2379"));
+		options.etcd = NULL;
+	} else {
+		ck_assert_int_eq(prov_checkpoint_store_open(&store, &options), PROV_EUNSUPPORTED);
+		ck_assert_ptr_nonnull(strstr(prov_error_last()->message,
+					     "etcd store not compiled in"));
+	}
 	options.store = "s3";
 	ck_assert_int_eq(prov_checkpoint_store_open(&store, &options), PROV_EINVAL);
 	ck_assert_str_eq(prov_error_last()->key, "checkpoint.store");
@@ -621,6 +637,55 @@ START_TEST(test_open_options_choose_the_store_which_appears_at_the_first_acquire
 	prov_checkpoint_store_close(store);
 	prov_checkpoint_store_close(NULL);
 	free(nested);
+}
+END_TEST
+
+START_TEST(test_check_tells_a_held_token_from_a_released_one)
+{
+	prov_checkpoint_store *store = open_store(0);
+	prov_checkpoint_token *token = acquire(store, "wf-1");
+
+	ck_assert_int_eq(prov_checkpoint_store_check(store, token), PROV_OK);
+	ck_assert_int_eq(prov_checkpoint_store_release(store, token), PROV_OK);
+	ck_assert_int_eq(prov_checkpoint_store_check(store, token), PROV_ESTALE);
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_store_close(store);
+}
+END_TEST
+
+struct waiting {
+	prov_checkpoint_store *store;
+	prov_checkpoint_token *token;
+	int rc;
+};
+
+static void *acquire_waiting(void *arg)
+{
+	prov_checkpoint_acquire_options o = PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT;
+	struct waiting *w = arg;
+
+	o.wait_ms = -1;
+	w->rc = prov_checkpoint_store_acquire_with(&w->token, w->store, "wf-1", &o);
+	return NULL;
+}
+
+START_TEST(test_a_waiting_acquire_gets_the_workflow_once_its_owner_releases)
+{
+	prov_checkpoint_store *owner = open_store(0);
+	prov_checkpoint_token *token = acquire(owner, "wf-1");
+	struct waiting w = { open_store(0), NULL, PROV_ERROR };
+	pthread_t thread;
+
+	ck_assert_int_eq(pthread_create(&thread, NULL, acquire_waiting, &w), 0);
+	save(owner, token, 7);
+	ck_assert_int_eq(prov_checkpoint_store_release(owner, token), PROV_OK);
+	ck_assert_int_eq(pthread_join(thread, NULL), 0);
+	ck_assert_int_eq(w.rc, PROV_OK);
+	ck_assert_int_eq(load_n(w.store, "wf-1"), 7);
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_token_free(w.token);
+	prov_checkpoint_store_close(owner);
+	prov_checkpoint_store_close(w.store);
 }
 END_TEST
 
@@ -650,6 +715,8 @@ int main(void)
 	tcase_add_test(tc, test_recording_an_operation_leaves_the_snapshot_alone);
 	tcase_add_test(tc, test_what_a_crashed_process_wrote_is_read_and_recovered);
 	tcase_add_test(tc, test_open_options_choose_the_store_which_appears_at_the_first_acquire);
+	tcase_add_test(tc, test_check_tells_a_held_token_from_a_released_one);
+	tcase_add_test(tc, test_a_waiting_acquire_gets_the_workflow_once_its_owner_releases);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

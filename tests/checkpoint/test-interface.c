@@ -218,6 +218,127 @@ START_TEST(test_fields_past_the_interface_size_are_not_read)
 }
 END_TEST
 
+/* A backend whose ownerships can end without a release, like a lease's. */
+struct watched {
+	struct memory m;
+	prov_checkpoint_lost_fn on_lost;
+	void *userdata;
+	int lost;              /* the ownership ended; watch refuses */
+};
+
+static int w_check(void *backend, const prov_checkpoint_token *token)
+{
+	struct watched *w = backend;
+
+	return owns(&w->m, token) && !w->lost ? PROV_OK : PROV_ESTALE;
+}
+
+static int w_watch(void *backend, const prov_checkpoint_token *token,
+		   prov_checkpoint_lost_fn on_lost, void *userdata)
+{
+	struct watched *w = backend;
+
+	if (!owns(&w->m, token) || w->lost)
+		return PROV_ESTALE;
+	w->on_lost = on_lost;
+	w->userdata = userdata;
+	return PROV_OK;
+}
+
+static void remember_lost(const char *workflow_id, void *userdata)
+{
+	snprintf(userdata, 16, "%s", workflow_id);
+}
+
+START_TEST(test_on_lost_reaches_a_backend_that_can_lose_ownerships)
+{
+	prov_checkpoint_store_interface iface = memory_interface;
+	prov_checkpoint_acquire_options o = PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT;
+	struct watched w = { { 0 }, NULL, NULL, 0 };
+	prov_checkpoint_store *store;
+	prov_checkpoint_token *token;
+	char told[16] = "";
+
+	iface.check = w_check;
+	iface.watch = w_watch;
+	o.on_lost = remember_lost;
+	o.userdata = told;
+	ck_assert_int_eq(prov_checkpoint_store_new(&store, &iface, &w), PROV_OK);
+	ck_assert_int_eq(prov_checkpoint_store_acquire_with(&token, store, "wf-1", &o), PROV_OK);
+	ck_assert_int_eq(prov_checkpoint_store_check(store, token), PROV_OK);
+	w.lost = 1;
+	w.on_lost("wf-1", w.userdata);
+	ck_assert_str_eq(told, "wf-1");
+	ck_assert_int_eq(prov_checkpoint_store_check(store, token), PROV_ESTALE);
+	ck_assert_str_eq(prov_error_last()->workflow_id, "wf-1");
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_store_close(store);
+}
+END_TEST
+
+START_TEST(test_an_ownership_lost_while_acquired_is_given_back)
+{
+	prov_checkpoint_store_interface iface = memory_interface;
+	prov_checkpoint_acquire_options o = PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT;
+	struct watched w = { { 0 }, NULL, NULL, 1 };
+	prov_checkpoint_store *store;
+	prov_checkpoint_token *token;
+	char told[16] = "";
+
+	iface.watch = w_watch;
+	o.on_lost = remember_lost;
+	o.userdata = told;
+	ck_assert_int_eq(prov_checkpoint_store_new(&store, &iface, &w), PROV_OK);
+	ck_assert_int_eq(prov_checkpoint_store_acquire_with(&token, store, "wf-1", &o), PROV_ESTALE);
+	ck_assert_ptr_null(token);
+	ck_assert_int_eq(w.m.owned, 0);
+	ck_assert_int_eq(prov_checkpoint_store_check(store, token), PROV_EINVAL);
+	prov_checkpoint_store_close(store);
+}
+END_TEST
+
+START_TEST(test_check_needs_the_backends_help)
+{
+	struct memory m = { 0 };
+	prov_checkpoint_store *store;
+	prov_checkpoint_token *token;
+
+	ck_assert_int_eq(prov_checkpoint_store_new(&store, &memory_interface, &m), PROV_OK);
+	ck_assert_int_eq(prov_checkpoint_store_acquire(&token, store, "wf-1"), PROV_OK);
+	ck_assert_int_eq(prov_checkpoint_store_check(store, token), PROV_EUNSUPPORTED);
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_store_close(store);
+}
+END_TEST
+
+/* Asked between tries: the holder lets go at the first ask. */
+static int holder_lets_go(void *userdata)
+{
+	((struct memory *)userdata)->owned = 0;
+	return 0;
+}
+
+START_TEST(test_a_waiting_acquire_tries_again_until_the_holder_lets_go)
+{
+	prov_checkpoint_acquire_options o = PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT;
+	struct memory m = { 0 };
+	prov_checkpoint_store *store;
+	prov_checkpoint_token *first, *second;
+
+	ck_assert_int_eq(prov_checkpoint_store_new(&store, &memory_interface, &m), PROV_OK);
+	ck_assert_int_eq(prov_checkpoint_store_acquire(&first, store, "wf-1"), PROV_OK);
+	ck_assert_int_eq(prov_checkpoint_store_acquire_with(&second, store, "wf-1", &o), PROV_EBUSY);
+	o.wait_ms = -1;
+	o.cancelled = holder_lets_go;
+	o.userdata = &m;
+	ck_assert_int_eq(prov_checkpoint_store_acquire_with(&second, store, "wf-1", &o), PROV_OK);
+	ck_assert_str_eq(prov_checkpoint_token_text(second), "g2");
+	prov_checkpoint_token_free(first);
+	prov_checkpoint_token_free(second);
+	prov_checkpoint_store_close(store);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("checkpoint-interface");
@@ -227,6 +348,10 @@ int main(void)
 	tcase_add_test(tc, test_an_error_without_a_message_gets_one_naming_the_call);
 	tcase_add_test(tc, test_an_interface_missing_a_function_is_refused);
 	tcase_add_test(tc, test_fields_past_the_interface_size_are_not_read);
+	tcase_add_test(tc, test_on_lost_reaches_a_backend_that_can_lose_ownerships);
+	tcase_add_test(tc, test_an_ownership_lost_while_acquired_is_given_back);
+	tcase_add_test(tc, test_check_needs_the_backends_help);
+	tcase_add_test(tc, test_a_waiting_acquire_tries_again_until_the_holder_lets_go);
 	suite_add_tcase(s, tc);
 	return test_run_suite(s);
 }

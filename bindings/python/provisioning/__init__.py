@@ -10,7 +10,7 @@ from .errors import (AbiError, BusClosedError, Category, CheckpointError,
                      OperatingSystemError, OutOfMemoryError, ProviderError,
                      ProvisioningError, ResourceError, Status, WorkflowError,
                      category_name, strerror)
-from .log import LogLevel, forward_to_logging, set_log_handler, version
+from .log import FEATURE_ETCD, LogLevel, forward_to_logging, set_log_handler, version
 from .config import (Config, Format, Layer, Origin, Resolver, Schema, ValueType,
                      is_secret_key, layer_name)
 from .dag import (Backoff, Dag, Dependency, FailurePolicy, NodeEvent, NodeReport,
@@ -21,7 +21,7 @@ from .checkpoints import CheckpointStore, CheckpointSummary
 from .workflow import Result, Runner, Workflow
 
 __all__ = [
-    "AbiError", "Backoff", "Bus", "BusClosedError", "CallbackSubscription", "Category",
+    "FEATURE_ETCD", "AbiError", "Backoff", "Bus", "BusClosedError", "CallbackSubscription", "Category",
     "CheckpointError", "CheckpointStore", "CheckpointSummary", "Config", "ConfigurationError",
     "Dag", "Dependency", "DocumentError", "Event", "FailurePolicy", "Format",
     "InputOutputError", "InternalError", "InvalidArgumentError", "LaggedError", "Layer",

@@ -187,11 +187,29 @@ class ExtensionOptions(Structure):
     ]
 
 
+class CheckpointEtcdOptions(Structure):
+    _fields_ = [
+        ("size", c_uint),
+        ("endpoints", POINTER(c_char_p)),
+        ("prefix", c_char_p),
+        ("lease_ttl_s", c_int),
+        ("connect_timeout_ms", c_int),
+        ("request_timeout_ms", c_int),
+        ("retry_timeout_ms", c_int),
+        ("ca_file", c_char_p),
+        ("cert_file", c_char_p),
+        ("key_file", c_char_p),
+        ("user", c_char_p),
+        ("password", c_char_p),
+    ]
+
+
 class CheckpointStoreOptions(Structure):
     _fields_ = [
         ("size", c_uint),
         ("store", c_char_p),
         ("dir", c_char_p),
+        ("etcd", POINTER(CheckpointEtcdOptions)),
     ]
 
 

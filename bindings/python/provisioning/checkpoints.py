@@ -11,7 +11,7 @@ borrow it (workflow.Runner); writing checkpoints is theirs.
 
 import collections
 import json
-from ctypes import byref, c_void_p
+from ctypes import byref, c_void_p, pointer
 
 from . import _native
 from ._native import Handle, decode, encode, encode_path, lib, take_string
@@ -23,16 +23,43 @@ CheckpointSummary = collections.namedtuple(
 and, for one that cannot be read, why (else None)."""
 
 
+_ETCD_SETTINGS = ("prefix", "lease_ttl_s", "connect_timeout_ms", "request_timeout_ms",
+                  "retry_timeout_ms", "ca_file", "cert_file", "key_file", "user", "password")
+
+
+def _etcd_options(settings):
+    """The C struct for the `etcd` argument (the names of checkpoint.etcd.*),
+    and what must stay alive while it is in use."""
+    settings = dict(settings)
+    unknown = set(settings) - set(_ETCD_SETTINGS) - {"endpoints"}
+    if unknown:
+        raise TypeError("unknown etcd setting: " + ", ".join(sorted(unknown)))
+    endpoints = _native.string_array(settings.pop("endpoints", None))
+    fields = {k: (v if isinstance(v, int) else encode(v)) for k, v in settings.items()}
+    opts = _native.init_struct(_native.CheckpointEtcdOptions,
+                               endpoints=_native.array_pointer(endpoints), **fields)
+    return opts, endpoints
+
+
 class CheckpointStore(Handle):
     """A checkpoint store: `kind` "dir" (the default) keeps checkpoints in
-    `directory`, created at the first write."""
+    `directory`, created at the first write; `kind` "etcd" keeps them in an
+    etcd cluster, set by `etcd`, a dict with the keys of checkpoint.etcd.*:
+
+        CheckpointStore(kind="etcd", etcd={"endpoints": ["http://10.0.0.1:2379"],
+                                           "lease_ttl_s": 10})
+
+    The etcd store connects at its first call."""
 
     _free = "prov_checkpoint_store_close"
 
-    def __init__(self, directory, kind="dir"):
+    def __init__(self, directory=None, kind="dir", etcd=None):
+        etcd_opts, alive = _etcd_options(etcd) if etcd is not None else (None, None)
         opts = _native.init_struct(_native.CheckpointStoreOptions, store=encode(kind),
-                                   dir=encode_path(directory))
+                                   dir=encode_path(directory),
+                                   etcd=pointer(etcd_opts) if etcd_opts is not None else None)
         super().__init__(_native.new_handle(lib.prov_checkpoint_store_open, byref(opts)))
+        del alive  # the store copied what it keeps
 
     def load(self, workflow_id):
         """The workflow's checkpoint, records folded in, as a dict

@@ -75,6 +75,9 @@ def _remove_handler():
         set_log_handler(None)
 
 
+FEATURE_ETCD = 1 << 0
+"""VersionInfo.features bit: the etcd checkpoint store is compiled in."""
+
 VersionInfo = collections.namedtuple(
     "VersionInfo", "version major minor patch plugin_abi plugin_abi_oldest pluginsdir features")
 

@@ -85,9 +85,19 @@ static const struct member extension_members[] = {
 	M(prov_extension_options, allowed), M(prov_extension_options, blocked),
 };
 
+static const struct member etcd_members[] = {
+	M(prov_checkpoint_etcd_options, size), M(prov_checkpoint_etcd_options, endpoints),
+	M(prov_checkpoint_etcd_options, prefix), M(prov_checkpoint_etcd_options, lease_ttl_s),
+	M(prov_checkpoint_etcd_options, connect_timeout_ms),
+	M(prov_checkpoint_etcd_options, request_timeout_ms),
+	M(prov_checkpoint_etcd_options, retry_timeout_ms),
+	M(prov_checkpoint_etcd_options, ca_file), M(prov_checkpoint_etcd_options, cert_file),
+	M(prov_checkpoint_etcd_options, key_file), M(prov_checkpoint_etcd_options, user),
+	M(prov_checkpoint_etcd_options, password),
+};
 static const struct member store_members[] = {
 	M(prov_checkpoint_store_options, size), M(prov_checkpoint_store_options, store),
-	M(prov_checkpoint_store_options, dir),
+	M(prov_checkpoint_store_options, dir), M(prov_checkpoint_store_options, etcd),
 };
 static const struct member list_members[] = {
 	M(prov_checkpoint_list_options, size), M(prov_checkpoint_list_options, prefix),
@@ -113,6 +123,7 @@ static const struct layout layouts[] = {
 	LAYOUT(prov_plugin_options, plugin_members),
 	LAYOUT(prov_call_options, call_members),
 	LAYOUT(prov_extension_options, extension_members),
+	LAYOUT(prov_checkpoint_etcd_options, etcd_members),
 	LAYOUT(prov_checkpoint_store_options, store_members),
 	LAYOUT(prov_checkpoint_list_options, list_members),
 	LAYOUT(prov_workflow_options, workflow_members),

@@ -20,6 +20,7 @@ DECLARED = {
     "prov_plugin_options": _native.PluginOptions,
     "prov_call_options": _native.CallOptions,
     "prov_extension_options": _native.ExtensionOptions,
+    "prov_checkpoint_etcd_options": _native.CheckpointEtcdOptions,
     "prov_checkpoint_store_options": _native.CheckpointStoreOptions,
     "prov_checkpoint_list_options": _native.CheckpointListOptions,
     "prov_workflow_options": _native.WorkflowOptions,

@@ -212,6 +212,24 @@ class CheckpointStoreTests(unittest.TestCase):
         self.assertEqual(cm.exception.code, Status.EINVAL)
         self.assertIn("floppy", cm.exception.message)
 
+    @unittest.skipUnless(provisioning.version().features & provisioning.FEATURE_ETCD,
+                         "the etcd store is not compiled in")
+    def test_an_unreachable_etcd_store_names_its_endpoint(self):
+        store = provisioning.CheckpointStore(kind="etcd", etcd={
+            "endpoints": ["http://127.0.0.1:9"], "connect_timeout_ms": 200,
+            "request_timeout_ms": 200, "retry_timeout_ms": 300})
+        with self.assertRaises(provisioning.ProvisioningError) as cm:
+            store.list()
+        self.assertIn("127.0.0.1:9", cm.exception.message)
+
+    def test_etcd_settings_are_checked_by_name(self):
+        with self.assertRaises(TypeError) as cm:
+            provisioning.CheckpointStore(kind="etcd", etcd={"lease_ttl": 5})
+        self.assertIn("lease_ttl", str(cm.exception))
+        with self.assertRaises(provisioning.ConfigurationError) as cm:
+            provisioning.CheckpointStore(kind="etcd", etcd={"endpoints": ["ftp://x"]})
+        self.assertIn("ftp://x", cm.exception.message)
+
     def test_listing_filters_by_prefix(self):
         env = Environment(self)
         env.runner.run(chain("wf-a"))

@@ -1,0 +1,282 @@
+/*
+ * Ownership over time: a lease renewed for as long as its holder lives, an
+ * ownership lost when the lease ends, and acquirers that wait for it.
+ */
+#include "test-util.h"
+#include "etcd-helpers.h"
+#include "helpers.h"
+
+#include <provisioning/checkpoint.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct etcd_test_settings settings;
+
+static void setup(void)
+{
+	etcd_test_settings_init(&settings, NULL, 2);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static const char *owner_key(const char *id)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s/owners/%s", settings.prefix, id);
+	return buf;
+}
+
+/* A flag on_lost raises, and a way to wait for it. */
+struct lost_event {
+	pthread_mutex_t mutex;
+	pthread_cond_t cond;
+	int calls;
+	char id[64];
+};
+
+#define LOST_EVENT_INIT { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, "" }
+
+static void on_lost(const char *workflow_id, void *userdata)
+{
+	struct lost_event *e = userdata;
+
+	pthread_mutex_lock(&e->mutex);
+	e->calls++;
+	snprintf(e->id, sizeof(e->id), "%s", workflow_id);
+	pthread_cond_broadcast(&e->cond);
+	pthread_mutex_unlock(&e->mutex);
+}
+
+/* Whether on_lost came within timeout_ms. */
+static bool wait_lost(struct lost_event *e, long timeout_ms)
+{
+	struct timespec until;
+	bool called;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += timeout_ms / 1000;
+	pthread_mutex_lock(&e->mutex);
+	while (!e->calls && pthread_cond_timedwait(&e->cond, &e->mutex, &until) == 0)
+		;
+	called = e->calls > 0;
+	pthread_mutex_unlock(&e->mutex);
+	return called;
+}
+
+static prov_checkpoint_token *acquire_watched(prov_checkpoint_store *store, const char *id,
+					      struct lost_event *e)
+{
+	prov_checkpoint_acquire_options o = PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT;
+	prov_checkpoint_token *token;
+
+	o.on_lost = on_lost;
+	o.userdata = e;
+	ck_assert_msg(prov_checkpoint_store_acquire_with(&token, store, id, &o) == PROV_OK, "%s",
+		      prov_error_last()->message);
+	return token;
+}
+
+START_TEST(test_ownership_outlives_its_ttl_while_renewed)
+{
+	prov_checkpoint_store *store = etcd_test_open(&settings);
+	struct lost_event e = LOST_EVENT_INIT;
+	prov_checkpoint_token *token = acquire_watched(store, "wf-1", &e);
+	char before[32], after[32];
+
+	etcd_test_key_lease(NULL, owner_key("wf-1"), before, sizeof(before));
+	/* Two and a half TTLs: renewed every third of one. */
+	ck_assert(!wait_lost(&e, 5000));
+	ck_assert_int_eq(prov_checkpoint_store_check(store, token), PROV_OK);
+	etcd_test_save(store, token, 1);
+	etcd_test_key_lease(NULL, owner_key("wf-1"), after, sizeof(after));
+	ck_assert_str_eq(after, before);
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_store_close(store);
+}
+END_TEST
+
+START_TEST(test_a_revoked_lease_is_reported_and_fences_every_write)
+{
+	prov_checkpoint_store *store = etcd_test_open(&settings);
+	struct lost_event e = LOST_EVENT_INIT;
+	prov_checkpoint_token *token = acquire_watched(store, "wf-1", &e), *again;
+	prov_checkpoint *cp = helper_checkpoint("wf-1", 2, 10);
+	char lease[32], body[96];
+
+	etcd_test_save(store, token, 1);
+	etcd_test_key_lease(NULL, owner_key("wf-1"), lease, sizeof(lease));
+	snprintf(body, sizeof(body), "{\"ID\":\"%s\"}", lease);
+	free(etcd_fixture_post(&etcd_test_server, "/v3/lease/revoke", body, NULL));
+	ck_assert(wait_lost(&e, 10000));
+	ck_assert_str_eq(e.id, "wf-1");
+	ck_assert_int_eq(prov_checkpoint_store_check(store, token), PROV_ESTALE);
+	ck_assert_int_eq(prov_checkpoint_store_save(store, token, cp), PROV_ESTALE);
+	ck_assert_contains(prov_error_last()->message, "lease");
+	ck_assert_int_eq(prov_checkpoint_store_release(store, token), PROV_ESTALE);
+	/* The store gets a new lease for its next ownership. */
+	again = etcd_test_acquire(store, "wf-1");
+	etcd_test_save(store, again, 3);
+	ck_assert_int_eq(e.calls, 1);
+	prov_checkpoint_free(cp);
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_token_free(again);
+	prov_checkpoint_store_close(store);
+}
+END_TEST
+
+/*
+ * The paused holder, a forked child: it never calls check (whose message
+ * file it shares with the test) and reports through its pipe instead:
+ * 'A' once it owns wf-1 and saved, then, when told to go on, 'E' if its
+ * next write is refused as stale and 'L' if it heard that it lost wf-1.
+ */
+static void paused_holder(int to_parent, int from_parent)
+{
+	prov_checkpoint_store_options options = PROV_CHECKPOINT_STORE_OPTIONS_INIT;
+	prov_checkpoint_acquire_options o = PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT;
+	struct lost_event e = LOST_EVENT_INIT;
+	prov_checkpoint_store *store = NULL;
+	prov_checkpoint_token *token = NULL;
+	prov_checkpoint *first = helper_checkpoint_or_null("wf-1", 1, 10);
+	prov_checkpoint *later = helper_checkpoint_or_null("wf-1", 3, 10);
+	char command, reply[2] = "--";
+
+	options.store = "etcd";
+	options.etcd = &settings.etcd;
+	o.on_lost = on_lost;
+	o.userdata = &e;
+	if (!first || !later || prov_checkpoint_store_open(&store, &options) != PROV_OK ||
+	    prov_checkpoint_store_acquire_with(&token, store, "wf-1", &o) != PROV_OK ||
+	    prov_checkpoint_store_save(store, token, first) != PROV_OK)
+		_exit(1);
+	if (write(to_parent, "A", 1) != 1 || read(from_parent, &command, 1) != 1)
+		_exit(1);
+	/* Resumed long after its lease ended: the write must not land. */
+	if (prov_checkpoint_store_save(store, token, later) == PROV_ESTALE)
+		reply[0] = 'E';
+	if (wait_lost(&e, 10000))
+		reply[1] = 'L';
+	if (write(to_parent, reply, 2) != 2)
+		_exit(1);
+	prov_checkpoint_free(first);
+	prov_checkpoint_free(later);
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_store_close(store);
+	_exit(0);
+}
+
+START_TEST(test_a_paused_holder_loses_to_a_waiting_acquirer_and_cannot_write_after)
+{
+	prov_checkpoint_acquire_options o = PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT;
+	int up[2], down[2], status;
+	prov_checkpoint_store *store;
+	prov_checkpoint_token *token;
+	prov_checkpoint *cp;
+	char reply[3] = "";
+	long started;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(up), 0);
+	ck_assert_int_eq(pipe(down), 0);
+	pid = fork();
+	if (pid == 0)
+		paused_holder(up[1], down[0]);
+	ck_assert_int_ge(pid, 0);
+	ck_assert_int_eq(read(up[0], reply, 1), 1);
+	ck_assert_int_eq(kill(pid, SIGSTOP), 0);
+	store = etcd_test_open(&settings);
+	o.wait_ms = 20000;
+	started = now_ms();
+	ck_assert_msg(prov_checkpoint_store_acquire_with(&token, store, "wf-1", &o) == PROV_OK,
+		      "%s", prov_error_last()->message);
+	/* Not before the holder's lease (2 s) could have ended. */
+	ck_assert_int_ge(now_ms() - started, 1000);
+	cp = etcd_test_load(store, "wf-1");
+	ck_assert_int_eq(helper_metadata_n(cp), 1);
+	prov_checkpoint_free(cp);
+	etcd_test_save(store, token, 2);
+	ck_assert_int_eq(kill(pid, SIGCONT), 0);
+	ck_assert_int_eq(write(down[1], "S", 1), 1);
+	ck_assert_int_eq(read(up[0], reply, 2), 2);
+	ck_assert_str_eq(reply, "EL");
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	cp = etcd_test_load(store, "wf-1");
+	ck_assert_int_eq(helper_metadata_n(cp), 2);
+	prov_checkpoint_free(cp);
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_store_close(store);
+}
+END_TEST
+
+START_TEST(test_a_wait_that_runs_out_is_busy_naming_the_holder)
+{
+	prov_checkpoint_acquire_options o = PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT;
+	prov_checkpoint_store *holder = etcd_test_open(&settings), *other = etcd_test_open(&settings);
+	prov_checkpoint_token *token = etcd_test_acquire(holder, "wf-1"), *none;
+	long started = now_ms();
+
+	o.wait_ms = 300;
+	ck_assert_int_eq(prov_checkpoint_store_acquire_with(&none, other, "wf-1", &o), PROV_EBUSY);
+	ck_assert_int_ge(now_ms() - started, 300);
+	ck_assert_contains(prov_error_last()->message, "after waiting 300 ms");
+	ck_assert_contains(prov_error_last()->message, owner_key("wf-1"));
+	ck_assert_ptr_null(none);
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_store_close(holder);
+	prov_checkpoint_store_close(other);
+}
+END_TEST
+
+static int cancel_on_third_ask(void *userdata)
+{
+	return ++*(int *)userdata >= 3;
+}
+
+START_TEST(test_a_wait_stops_when_cancelled)
+{
+	prov_checkpoint_acquire_options o = PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT;
+	prov_checkpoint_store *holder = etcd_test_open(&settings), *other = etcd_test_open(&settings);
+	prov_checkpoint_token *token = etcd_test_acquire(holder, "wf-1"), *none;
+	int asked = 0;
+
+	o.wait_ms = -1;
+	o.cancelled = cancel_on_third_ask;
+	o.userdata = &asked;
+	ck_assert_int_eq(prov_checkpoint_store_acquire_with(&none, other, "wf-1", &o),
+			 PROV_ECANCELLED);
+	ck_assert_int_eq(asked, 3);
+	ck_assert_contains(prov_error_last()->message, "wf-1");
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_store_close(holder);
+	prov_checkpoint_store_close(other);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("checkpoint-etcd-lease");
+	TCase *tc = tcase_create("lease");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_ownership_outlives_its_ttl_while_renewed);
+	tcase_add_test(tc, test_a_revoked_lease_is_reported_and_fences_every_write);
+	tcase_add_test(tc, test_a_paused_holder_loses_to_a_waiting_acquirer_and_cannot_write_after);
+	tcase_add_test(tc, test_a_wait_that_runs_out_is_busy_naming_the_holder);
+	tcase_add_test(tc, test_a_wait_stops_when_cancelled);
+	suite_add_tcase(s, tc);
+	return etcd_test_main(s, true);
+}

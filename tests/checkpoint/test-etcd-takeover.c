@@ -1,0 +1,241 @@
+/*
+ * Two hosts on one workflow through etcd, as users run them: the first
+ * runs it, the second waits with `workflow resume ID --wait`; the first is
+ * SIGKILLed once some operations are recorded; the second takes over when
+ * the dead runner's lease expires, resumes from the checkpoint, and
+ * completes, and the local provider's state shows every server created
+ * exactly once. The "hosts" share a directory, so they share the local
+ * provider's state as hosts would share a cloud.
+ */
+#include "test-util.h"
+#include "etcd-helpers.h"
+
+#include <provisioning/checkpoint.h>
+
+#include <json-c/json.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define OPERATIONS 10
+#define LATENCY_MS 200
+
+static struct etcd_test_settings settings;
+static char *dir;
+static char out[1 << 16], err[1 << 14];
+
+static void setup(void)
+{
+	char text[1024], *path;
+
+	etcd_test_settings_init(&settings, NULL, 2);
+	dir = test_tmpdir();
+	path = test_path(dir, "provisioning.yaml");
+	snprintf(text, sizeof(text),
+		 "checkpoint:\n  store: etcd\n  etcd:\n    endpoints: [\"%s\"]\n"
+		 "    prefix: \"%s\"\n    lease_ttl_s: 2\n",
+		 etcd_test_server.endpoint, settings.prefix);
+	test_write_file(path, text);
+	free(path);
+}
+
+static void teardown(void)
+{
+	test_rmtree(dir);
+	free(dir);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void read_file(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+}
+
+/*
+ * Start `provisioning ARGS` in dir with a clean environment, output in
+ * dir/NAME.out and .err; the pid is the command's own (sh and env exec it).
+ */
+static pid_t start(const char *name, const char *args)
+{
+	char command[4096];
+	pid_t pid;
+
+	snprintf(command, sizeof(command),
+		 "cd '%s' && exec env -i HOME='%s' XDG_CONFIG_HOME='%s/xdg' PATH=/usr/bin:/bin "
+		 "PROVISIONING_PLUGIN_PATH='%s' '%s/src/cli/provisioning' %s >'%s/%s.out' "
+		 "2>'%s/%s.err'",
+		 dir, dir, dir, SHIPPED_PLUGIN_DIR, getenv("PROV_TEST_BUILDDIR"), args, dir, name,
+		 dir, name);
+	pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		_exit(127);
+	}
+	ck_assert_int_ge(pid, 0);
+	return pid;
+}
+
+/* Wait for a command; its exit code (128 + signal when killed), output in out and err. */
+static int finish(pid_t pid, const char *name)
+{
+	char path[4096];
+	int status;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	snprintf(path, sizeof(path), "%s/%s.out", dir, name);
+	read_file(path, out, sizeof(out));
+	snprintf(path, sizeof(path), "%s/%s.err", dir, name);
+	read_file(path, err, sizeof(err));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Ten create_server operations one after the other, each call taking LATENCY_MS. */
+static void write_definition(const char *id)
+{
+	char yaml[4096], *path = test_path(dir, "takeover.yaml");
+	int len = snprintf(yaml, sizeof(yaml),
+			   "workflow_id: %s\nparallel_limit: 1\n"
+			   "configuration: {providers: {local: {latency_ms: %d}}}\noperations:\n",
+			   id, LATENCY_MS);
+
+	for (int i = 0; i < OPERATIONS; i++)
+		len += snprintf(yaml + len, sizeof(yaml) - (size_t)len,
+				"  - {id: op-%d, provider: local, action: create_server,"
+				" params: {hostname: host-%d}}\n", i, i);
+	test_write_file(path, yaml);
+	free(path);
+}
+
+/* Poll etcd (reading needs no ownership) until the workflow's step reaches n. */
+static prov_checkpoint *wait_for_step(const char *id, long long n, pid_t runner)
+{
+	struct timespec poll = { 0, 10 * 1000000L };
+	prov_checkpoint_store *store = etcd_test_open(&settings);
+	prov_checkpoint *cp = NULL;
+
+	for (int i = 0; i < 3000; i++) {
+		if (prov_checkpoint_store_load(&cp, store, id) == PROV_OK &&
+		    prov_checkpoint_step(cp) >= n)
+			break;
+		prov_checkpoint_free(cp);
+		cp = NULL;
+		ck_assert_msg(waitpid(runner, NULL, WNOHANG) == 0,
+			      "the runner ended before step %lld", n);
+		nanosleep(&poll, NULL);
+	}
+	ck_assert_ptr_nonnull(cp);
+	prov_checkpoint_store_close(store);
+	return cp;
+}
+
+/* Whether the progress output shows the operation running. */
+static bool ran(int op)
+{
+	char line[64];
+
+	snprintf(line, sizeof(line), "  op-%d ", op);
+	for (const char *p = strstr(out, line); p; p = strstr(p + 1, line)) {
+		const char *state = p + strlen(line);
+
+		while (*state == ' ')
+			state++;
+		if (strncmp(state, "running", 7) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The local provider's servers, one file each, numbered from srv-1: all distinct hostnames. */
+static void assert_each_server_created_once(void)
+{
+	bool seen[OPERATIONS] = { false };
+	char path[4096], text[8192];
+	int n = 0;
+
+	for (int id = 1;; id++) {
+		json_object *rec, *hostname;
+		int host;
+
+		snprintf(path, sizeof(path), "%s/.provisioning/local/servers/srv-%d.json", dir, id);
+		if (access(path, F_OK) != 0)
+			break;
+		read_file(path, text, sizeof(text));
+		rec = json_tokener_parse(text);
+		ck_assert(json_object_object_get_ex(rec, "hostname", &hostname));
+		ck_assert_int_eq(sscanf(json_object_get_string(hostname), "host-%d", &host), 1);
+		ck_assert_msg(host >= 0 && host < OPERATIONS && !seen[host], "host-%d twice", host);
+		seen[host] = true;
+		json_object_put(rec);
+		n++;
+	}
+	ck_assert_int_eq(n, OPERATIONS);
+}
+
+START_TEST(test_a_waiting_host_takes_over_from_a_killed_one_and_creates_each_server_once)
+{
+	prov_checkpoint_store *store;
+	prov_checkpoint *cp;
+	pid_t first, second;
+	char pid_text[32];
+	long killed;
+
+	write_definition("wf-takeover");
+	first = start("first", "workflow run takeover.yaml");
+	prov_checkpoint_free(wait_for_step("wf-takeover", 2, first));
+	/* Without --wait a second host is refused, naming the first. */
+	ck_assert_int_eq(finish(start("refused", "workflow resume wf-takeover"), "refused"), 4);
+	snprintf(pid_text, sizeof(pid_text), "pid %ld", (long)first);
+	ck_assert_contains(err, pid_text);
+	second = start("second", "workflow resume wf-takeover --wait");
+	prov_checkpoint_free(wait_for_step("wf-takeover", 4, first));
+	ck_assert_int_eq(kill(first, SIGKILL), 0);
+	killed = now_ms();
+	ck_assert_int_eq(finish(first, "first"), 128 + SIGKILL);
+	/* What etcd holds now is what the second host must not do again. */
+	store = etcd_test_open(&settings);
+	cp = etcd_test_load(store, "wf-takeover");
+	prov_checkpoint_store_close(store);
+	ck_assert_int_lt(prov_checkpoint_step(cp), OPERATIONS);
+	ck_assert_msg(finish(second, "second") == 0, "%s%s", out, err);
+	/* It got the workflow only once the dead runner's lease (2 s) had expired. */
+	ck_assert_int_ge(now_ms() - killed, 1000);
+	ck_assert_contains(out, "success");
+	for (int i = 0; i < OPERATIONS; i++) {
+		char op[16];
+		const char *status;
+
+		snprintf(op, sizeof(op), "op-%d", i);
+		status = prov_checkpoint_operation_status(cp, op);
+		ck_assert_msg(ran(i) == !(status && strcmp(status, "completed") == 0),
+			      "%s (%s before the takeover) in:\n%s", op,
+			      status ? status : "not started", out);
+	}
+	assert_each_server_created_once();
+	prov_checkpoint_free(cp);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("checkpoint-etcd-takeover");
+	TCase *tc = tcase_create("takeover");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_a_waiting_host_takes_over_from_a_killed_one_and_creates_each_server_once);
+	suite_add_tcase(s, tc);
+	return etcd_test_main(s, true);
+}
