@@ -58,16 +58,6 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static void read_file(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
-
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-}
-
 /* Ten create_server operations one after the other, each call taking LATENCY_MS. */
 static void write_definition(const char *id)
 {
@@ -107,38 +97,13 @@ static prov_checkpoint *wait_for_step(const char *id, long long n, pid_t runner)
 	return cp;
 }
 
-/* The local provider's servers, one file each, numbered from srv-1: all distinct hostnames. */
-static void assert_each_server_created_once(void)
-{
-	bool seen[OPERATIONS] = { false };
-	char path[4096], text[8192];
-	int n = 0;
-
-	for (int id = 1;; id++) {
-		json_object *rec, *hostname;
-		int host;
-
-		snprintf(path, sizeof(path), "%s/.provisioning/local/servers/srv-%d.json", dir, id);
-		if (access(path, F_OK) != 0)
-			break;
-		read_file(path, text, sizeof(text));
-		rec = json_tokener_parse(text);
-		ck_assert(json_object_object_get_ex(rec, "hostname", &hostname));
-		ck_assert_int_eq(sscanf(json_object_get_string(hostname), "host-%d", &host), 1);
-		ck_assert_msg(host >= 0 && host < OPERATIONS && !seen[host], "host-%d twice", host);
-		seen[host] = true;
-		json_object_put(rec);
-		n++;
-	}
-	ck_assert_int_eq(n, OPERATIONS);
-}
-
 START_TEST(test_a_waiting_host_takes_over_from_a_killed_one_and_creates_each_server_once)
 {
 	prov_checkpoint_store *store;
 	prov_checkpoint *cp;
 	struct test_cli_child first, second;
 	char pid_text[32];
+	char *local_state;
 	long killed;
 
 	write_definition("wf-takeover");
@@ -173,7 +138,9 @@ START_TEST(test_a_waiting_host_takes_over_from_a_killed_one_and_creates_each_ser
 			      "%s (%s before the takeover) in:\n%s", op,
 			      status ? status : "not started", cli.out);
 	}
-	assert_each_server_created_once();
+	local_state = test_path(dir, ".provisioning/local");
+	test_assert_servers_created_once(local_state, OPERATIONS);
+	free(local_state);
 	prov_checkpoint_free(cp);
 }
 END_TEST

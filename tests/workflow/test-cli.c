@@ -32,22 +32,21 @@ static void teardown(void)
 	free(dir);
 }
 
-static void read_file(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
-
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-}
-
 static void write_in_dir(const char *name, const char *text)
 {
 	char *path = test_path(dir, name);
 
 	test_write_file(path, text);
 	free(path);
+}
+
+/* The local provider's servers: ten, each created once. */
+static void assert_no_duplicate_servers(void)
+{
+	char *state = test_path(dir, ".provisioning/local");
+
+	test_assert_servers_created_once(state, 10);
+	free(state);
 }
 
 static prov_checkpoint_store *open_store(void)
@@ -83,39 +82,6 @@ static prov_checkpoint *wait_for_step(const char *id, long long n, pid_t runner)
 	ck_assert_ptr_nonnull(cp);
 	prov_checkpoint_store_close(store);
 	return cp;
-}
-
-/* Servers of the local provider, by reading its state files. */
-static int count_servers(char hostnames[][32], int max)
-{
-	char path[4096];
-	int n = 0;
-
-	for (int id = 1; id < 1000; id++) {
-		char text[8192];
-		json_object *rec;
-
-		snprintf(path, sizeof(path), "%s/.provisioning/local/servers/srv-%d.json", dir, id);
-		if (access(path, F_OK) != 0)
-			break;
-		read_file(path, text, sizeof(text));
-		rec = json_tokener_parse(text);
-		ck_assert_int_lt(n, max);
-		snprintf(hostnames[n++], 32, "%s", doc_string(rec, "hostname"));
-		json_object_put(rec);
-	}
-	return n;
-}
-
-static void assert_no_duplicate_servers(int expected)
-{
-	char hostnames[64][32];
-	int n = count_servers(hostnames, 64);
-
-	ck_assert_int_eq(n, expected);
-	for (int i = 0; i < n; i++)
-		for (int j = i + 1; j < n; j++)
-			ck_assert_str_ne(hostnames[i], hostnames[j]);
 }
 
 /* Ten operations in two interleaved chains, each call taking latency_ms. */
@@ -164,7 +130,7 @@ START_TEST(test_a_killed_runner_is_resumed_by_id_without_duplicate_creates)
 			      "%s (%s before the resume) in:\n%s", op, status ? status : "not started", cli.out);
 	}
 	ck_assert_contains(cli.out, "success");
-	assert_no_duplicate_servers(10);
+	assert_no_duplicate_servers();
 	prov_checkpoint_free(cp);
 }
 END_TEST
@@ -187,7 +153,7 @@ START_TEST(test_sigint_cancels_with_exit_130_and_resume_finishes)
 	ck_assert_int_eq(test_cli_run(&cli, "workflow status wf-int"), 0);
 	ck_assert_contains(cli.out, "status:   success");
 	ck_assert_contains(cli.out, "step:     10 of 10");
-	assert_no_duplicate_servers(10);
+	assert_no_duplicate_servers();
 	prov_checkpoint_free(cp);
 }
 END_TEST
