@@ -21,6 +21,11 @@ char *test_path(const char *dir, const char *name);
 void test_write_file(const char *path, const char *contents);
 /* Whether the tests run under valgrind (slower: shrink loops). */
 bool test_under_valgrind(void);
+/*
+ * The shipped local provider's servers in its state directory: asserts
+ * there are `expected` and no hostname twice (test-local.c; needs json-c).
+ */
+void test_assert_servers_created_once(const char *state_dir, int expected);
 /* Run a suite and exit with meson's convention: 0 pass, 1 fail. */
 int test_run_suite(Suite *suite);
 

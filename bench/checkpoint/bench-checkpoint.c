@@ -10,6 +10,8 @@
  * Each scenario runs ROUNDS times on fresh files; the median is reported.
  * usage: bench-checkpoint [DIRECTORY]   (default: a new directory here)
  */
+#include "samples.h"
+
 #include <provisioning/checkpoint.h>
 
 #include <pthread.h>
@@ -23,7 +25,6 @@
 #define WRITES 2000
 #define WORKFLOWS_PER_THREAD 8
 #define ROUNDS 3
-#define PAD 900
 
 static const char *base_dir;
 static int run_number;
@@ -60,38 +61,6 @@ static char *run_dir(const char *kind)
 	return path;
 }
 
-/* A checkpoint of about 1 KiB once serialised. */
-static prov_checkpoint *sample_checkpoint(const char *id)
-{
-	char meta[PAD + 64];
-	prov_checkpoint *cp;
-
-	snprintf(meta, sizeof(meta), "{\"owner\":\"bench\",\"pad\":\"%0*d\"}", PAD, 0);
-	check(prov_checkpoint_new(&cp, id), "checkpoint");
-	check(prov_checkpoint_set_metadata(cp, meta), "metadata");
-	check(prov_checkpoint_set_state(cp, "definition_sha256",
-					"\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\""),
-	      "state");
-	return cp;
-}
-
-static prov_operation_record *sample_record(int n)
-{
-	prov_operation_record *record;
-	prov_rollback_action *action;
-	char op[32], output[160];
-
-	snprintf(op, sizeof(op), "op-%d", n);
-	snprintf(output, sizeof(output), "{\"id\":\"srv-%d\",\"hostname\":\"web-%d\",\"status\":"
-		 "\"running\",\"ip_address\":\"10.0.%d.%d\"}", n, n, n / 250, n % 250);
-	check(prov_operation_record_new(&record, op, "completed"), "record");
-	check(prov_operation_record_set_output(record, output), "output");
-	check(prov_rollback_action_delete_resource(&action, "local", op), "action");
-	check(prov_operation_record_add_rollback(record, action), "rollback");
-	prov_rollback_action_free(action);
-	return record;
-}
-
 /* ------------------------------------------------------------------ */
 /* The directory store                                                 */
 /* ------------------------------------------------------------------ */
@@ -114,7 +83,7 @@ static void *store_saves(void *arg)
 
 		snprintf(id, sizeof(id), "bench-t%d-w%d", w->thread, i);
 		check(prov_checkpoint_store_acquire(&tokens[i], w->store, id), "acquire");
-		cps[i] = sample_checkpoint(id);
+		cps[i] = bench_sample_checkpoint(id);
 	}
 	pthread_barrier_wait(w->start);
 	for (int n = 0; n < w->writes; n++) {
@@ -173,7 +142,7 @@ static double store_record_rate(void)
 	prov_checkpoint_store_options options = PROV_CHECKPOINT_STORE_OPTIONS_INIT;
 	prov_checkpoint_store *store;
 	prov_checkpoint_token *token;
-	prov_checkpoint *cp = sample_checkpoint("bench-records");
+	prov_checkpoint *cp = bench_sample_checkpoint("bench-records");
 	double started, elapsed;
 
 	options.dir = run_dir("store");
@@ -182,7 +151,7 @@ static double store_record_rate(void)
 	check(prov_checkpoint_store_save(store, token, cp), "save");
 	started = now();
 	for (int n = 0; n < WRITES; n++) {
-		prov_operation_record *record = sample_record(n);
+		prov_operation_record *record = bench_sample_record(n);
 
 		check(prov_checkpoint_store_record(store, token, record), "record");
 		prov_operation_record_free(record);
@@ -252,7 +221,7 @@ static void *sql_saves(void *arg)
 		char id[64];
 
 		snprintf(id, sizeof(id), "bench-t%d-w%d", w->thread, i);
-		cps[i] = sample_checkpoint(id);
+		cps[i] = bench_sample_checkpoint(id);
 	}
 	pthread_barrier_wait(w->start);
 	for (int n = 0; n < w->writes; n++) {
@@ -310,7 +279,7 @@ static double sql_record_rate(void)
 					 &stmt, NULL), "prepare");
 	started = now();
 	for (int n = 0; n < WRITES; n++) {
-		prov_operation_record *record = sample_record(n);
+		prov_operation_record *record = bench_sample_record(n);
 		char *json;
 		const char *values[3];
 

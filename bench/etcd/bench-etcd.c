@@ -19,6 +19,7 @@
  * usage: bench-etcd [ENDPOINT]   (default: an etcd started here, on 127.0.0.1)
  */
 #include "etcd-fixture.h"
+#include "samples.h"
 
 #include <provisioning/checkpoint.h>
 
@@ -33,7 +34,6 @@
 #define WRITES 2000
 #define WORKFLOWS_PER_THREAD 8
 #define ROUNDS 10
-#define PAD 900
 #define TARGET 0.8
 
 static const char *endpoint;
@@ -55,60 +55,9 @@ static void check(int rc, const char *what)
 	}
 }
 
-/* A checkpoint of about 1 KiB once serialised. */
-static prov_checkpoint *sample_checkpoint(const char *id)
-{
-	char meta[PAD + 64];
-	prov_checkpoint *cp;
-
-	snprintf(meta, sizeof(meta), "{\"owner\":\"bench\",\"pad\":\"%0*d\"}", PAD, 0);
-	check(prov_checkpoint_new(&cp, id), "checkpoint");
-	check(prov_checkpoint_set_metadata(cp, meta), "metadata");
-	check(prov_checkpoint_set_state(cp, "definition_sha256",
-					"\"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\""),
-	      "state");
-	return cp;
-}
-
-static prov_operation_record *sample_record(int n)
-{
-	prov_operation_record *record;
-	prov_rollback_action *action;
-	char op[32], output[160];
-
-	snprintf(op, sizeof(op), "op-%d", n);
-	snprintf(output, sizeof(output), "{\"id\":\"srv-%d\",\"hostname\":\"web-%d\",\"status\":"
-		 "\"running\",\"ip_address\":\"10.0.%d.%d\"}", n, n, n / 250, n % 250);
-	check(prov_operation_record_new(&record, op, "completed"), "record");
-	check(prov_operation_record_set_output(record, output), "output");
-	check(prov_rollback_action_delete_resource(&action, "local", op), "action");
-	check(prov_operation_record_add_rollback(record, action), "rollback");
-	prov_rollback_action_free(action);
-	return record;
-}
-
 /* ------------------------------------------------------------------ */
 /* Raw libcurl                                                         */
 /* ------------------------------------------------------------------ */
-
-static void base64(const char *text, size_t len, char *out)
-{
-	static const char digits[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned char)text[i] << 16;
-
-		v |= i + 1 < len ? (unsigned char)text[i + 1] << 8 : 0;
-		v |= i + 2 < len ? (unsigned char)text[i + 2] : 0;
-		out[o++] = digits[v >> 18];
-		out[o++] = digits[(v >> 12) & 63];
-		out[o++] = i + 1 < len ? digits[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < len ? digits[v & 63] : '=';
-	}
-	out[o] = '\0';
-}
 
 static char *base64_of(const char *text)
 {
@@ -117,7 +66,7 @@ static char *base64_of(const char *text)
 
 	if (!out)
 		exit(1);
-	base64(text, len, out);
+	etcd_fixture_base64(text, len, out);
 	return out;
 }
 
@@ -192,11 +141,11 @@ static void raw_setup(struct worker *w)
 			prov_checkpoint *cp;
 
 			snprintf(id, sizeof(id), "raw-t%d-w%d", w->thread, i);
-			cp = sample_checkpoint(id);
+			cp = bench_sample_checkpoint(id);
 			check(prov_checkpoint_to_json(&json, cp), "json");
 			prov_checkpoint_free(cp);
 		} else {
-			prov_operation_record *record = sample_record(i);
+			prov_operation_record *record = bench_sample_record(i);
 
 			snprintf(id, sizeof(id), "raw-t%d-r%d", w->thread, i);
 			check(prov_operation_record_to_json(&json, record), "json");
@@ -244,7 +193,7 @@ static void store_setup(struct worker *w)
 
 		snprintf(id, sizeof(id), "bench-t%d-w%d", w->thread, i);
 		check(prov_checkpoint_store_acquire(&w->tokens[i], w->sc->store, id), "acquire");
-		w->cps[i] = sample_checkpoint(id);
+		w->cps[i] = bench_sample_checkpoint(id);
 	}
 }
 
@@ -258,7 +207,7 @@ static void store_chunk(struct worker *w)
 			check(prov_checkpoint_store_save(w->sc->store, w->tokens[k], w->cps[k]),
 			      "save");
 		} else {
-			prov_operation_record *record = sample_record(w->written);
+			prov_operation_record *record = bench_sample_record(w->written);
 
 			check(prov_checkpoint_store_record(w->sc->store, w->tokens[0], record),
 			      "record");

@@ -275,3 +275,22 @@ void etcd_fixture_destroy(struct etcd_fixture *f)
 		fprintf(stderr, "etcd fixture: cannot remove %s\n", f->dir);
 	f->dir[0] = '\0';
 }
+
+void etcd_fixture_base64(const char *text, size_t len, char *out)
+{
+	static const char digits[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned char)text[i] << 16;
+
+		v |= i + 1 < len ? (unsigned char)text[i + 1] << 8 : 0;
+		v |= i + 2 < len ? (unsigned char)text[i + 2] : 0;
+		out[o++] = digits[v >> 18];
+		out[o++] = digits[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? digits[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < len ? digits[v & 63] : '=';
+	}
+	out[o] = '\0';
+}

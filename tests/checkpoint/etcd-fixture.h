@@ -8,6 +8,7 @@
 #define PROV_TEST_ETCD_FIXTURE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #define ETCD_FIXTURE_PATH_MAX 512
@@ -50,6 +51,14 @@ void etcd_fixture_destroy(struct etcd_fixture *f);
  */
 char *etcd_fixture_post(const struct etcd_fixture *f, const char *path, const char *body,
 			const char *token);
+
+/*
+ * The base64 form of len bytes, as the gateway's JSON carries keys and
+ * values, written independently of the store's own encoder so that what a
+ * test reads behind the store's back checks it. `out` needs room for
+ * 4 * ((len + 2) / 3) + 1 bytes.
+ */
+void etcd_fixture_base64(const char *text, size_t len, char *out);
 
 /* A TCP port on 127.0.0.1 nobody listens on right now. */
 int etcd_fixture_unused_port(void);

@@ -97,26 +97,6 @@ prov_checkpoint *etcd_test_load(prov_checkpoint_store *store, const char *id)
 	return cp;
 }
 
-/* out needs 4/3 of len plus 4 bytes. */
-static void base64(const char *text, size_t len, char *out)
-{
-	static const char digits[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i += 3) {
-		unsigned v = (unsigned char)text[i] << 16;
-
-		v |= i + 1 < len ? (unsigned char)text[i + 1] << 8 : 0;
-		v |= i + 2 < len ? (unsigned char)text[i + 2] : 0;
-		out[o++] = digits[v >> 18];
-		out[o++] = digits[(v >> 12) & 63];
-		out[o++] = i + 1 < len ? digits[(v >> 6) & 63] : '=';
-		out[o++] = i + 2 < len ? digits[v & 63] : '=';
-	}
-	out[o] = '\0';
-}
-
 static json_object *post(const struct etcd_fixture *f, const char *path, const char *body)
 {
 	char *answer = etcd_fixture_post(f ? f : &etcd_test_server, path, body, NULL);
@@ -137,8 +117,8 @@ long etcd_test_count_keys(const struct etcd_fixture *f, const char *prefix)
 
 	snprintf(last, sizeof(last), "%s", prefix);
 	last[strlen(last) - 1]++;
-	base64(prefix, strlen(prefix), key);
-	base64(last, strlen(last), end);
+	etcd_fixture_base64(prefix, strlen(prefix), key);
+	etcd_fixture_base64(last, strlen(last), end);
 	snprintf(body, sizeof(body), "{\"key\":\"%s\",\"range_end\":\"%s\",\"count_only\":true}",
 		 key, end);
 	doc = post(f, "/v3/kv/range", body);
@@ -153,7 +133,7 @@ void etcd_test_key_lease(const struct etcd_fixture *f, const char *key, char *ou
 	char key64[256], body[400];
 	json_object *doc, *kvs, *lease;
 
-	base64(key, strlen(key), key64);
+	etcd_fixture_base64(key, strlen(key), key64);
 	snprintf(body, sizeof(body), "{\"key\":\"%s\"}", key64);
 	doc = post(f, "/v3/kv/range", body);
 	out[0] = '\0';
@@ -170,8 +150,8 @@ void etcd_test_put(const struct etcd_fixture *f, const char *key, const char *va
 	char *v64 = malloc(2 * vlen + 8);
 
 	ck_assert(body && k64 && v64);
-	base64(key, klen, k64);
-	base64(value, vlen, v64);
+	etcd_fixture_base64(key, klen, k64);
+	etcd_fixture_base64(value, vlen, v64);
 	sprintf(body, "{\"key\":\"%s\",\"value\":\"%s\"}", k64, v64);
 	json_object_put(post(f, "/v3/kv/put", body));
 	free(body);
@@ -183,7 +163,7 @@ void etcd_test_delete(const struct etcd_fixture *f, const char *key)
 {
 	char k64[400], body[512];
 
-	base64(key, strlen(key), k64);
+	etcd_fixture_base64(key, strlen(key), k64);
 	snprintf(body, sizeof(body), "{\"key\":\"%s\"}", k64);
 	json_object_put(post(f, "/v3/kv/deleterange", body));
 }

@@ -2,6 +2,7 @@
 #include "checkpoint/internal.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,15 @@ char *helper_canonical(const prov_checkpoint *checkpoint)
 	return json;
 }
 
+void helper_assert_same_checkpoint(const prov_checkpoint *got, const prov_checkpoint *want)
+{
+	char *got_json = helper_canonical(got), *want_json = helper_canonical(want);
+
+	ck_assert_str_eq(got_json, want_json);
+	free(got_json);
+	free(want_json);
+}
+
 long helper_metadata_n(const prov_checkpoint *checkpoint)
 {
 	char *meta;
@@ -140,6 +150,22 @@ static int check_mode(const char *path, const struct stat *st, int flag, struct 
 	if (flag == FTW_F && (st->st_mode & 0777) != 0600)
 		not_private++;
 	return 0;
+}
+
+int helper_count_entries(const char *dir, const char *sub)
+{
+	char path[4096];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	d = opendir(path);
+	ck_assert_msg(d != NULL, "cannot open %s", path);
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
 }
 
 int helper_private_tree(const char *dir)

@@ -41,8 +41,17 @@ prov_checkpoint *helper_copy(const prov_checkpoint *checkpoint);
  */
 char *helper_canonical(const prov_checkpoint *checkpoint);
 
+/* Assert that `got` holds what `want` does, the store's revision aside. */
+void helper_assert_same_checkpoint(const prov_checkpoint *got, const prov_checkpoint *want);
+
 /* metadata.n of a checkpoint, or -1. */
 long helper_metadata_n(const prov_checkpoint *checkpoint);
+
+/*
+ * How many entries dir/sub holds, dot files aside (a store's journals,
+ * snapshots or locks); a missing directory fails the test.
+ */
+int helper_count_entries(const char *dir, const char *sub);
 
 /* Whether a directory tree has only 0700 directories and 0600 files. */
 int helper_private_tree(const char *dir);

@@ -1,18 +1,19 @@
 /* The `provisioning checkpoint` command, run as a user would: exit codes and output. */
+#include "test-cli.h"
 #include "test-util.h"
 #include "helpers.h"
 
 #include <provisioning/checkpoint.h>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 static char *dir, *store_dir;
-static char out[65536], err[4096];
+static struct test_cli cli;
 
 static void setup(void)
 {
 	dir = test_tmpdir();
+	cli.dir = dir;
 	store_dir = test_path(dir, ".provisioning/checkpoints");
 }
 
@@ -21,36 +22,6 @@ static void teardown(void)
 	test_rmtree(dir);
 	free(store_dir);
 	free(dir);
-}
-
-static void read_all(FILE *f, char *buf, size_t size)
-{
-	size_t n = fread(buf, 1, size - 1, f);
-
-	buf[n] = '\0';
-}
-
-/* Run the command in dir with a clean environment; returns its exit code. */
-static int run(const char *args)
-{
-	char command[2048], *err_path = test_path(dir, ".stderr");
-	FILE *p, *e;
-	int status;
-
-	snprintf(command, sizeof(command),
-		 "cd '%s' && env -i HOME='%s' XDG_CONFIG_HOME='%s/xdg' '%s/src/cli/provisioning' %s 2>'%s'",
-		 dir, dir, dir, getenv("PROV_TEST_BUILDDIR"), args, err_path);
-	p = popen(command, "r");
-	ck_assert_ptr_nonnull(p);
-	read_all(p, out, sizeof(out));
-	status = pclose(p);
-	e = fopen(err_path, "r");
-	ck_assert_ptr_nonnull(e);
-	read_all(e, err, sizeof(err));
-	fclose(e);
-	free(err_path);
-	ck_assert(WIFEXITED(status));
-	return WEXITSTATUS(status);
 }
 
 #define ck_assert_contains(haystack, needle) \
@@ -93,14 +64,14 @@ START_TEST(test_list_shows_each_workflow_with_its_step)
 {
 	store_workflow(store_dir, "wf-a", 2);
 	store_workflow(store_dir, "wf-b", 0);
-	ck_assert_int_eq(run("checkpoint list"), 0);
-	ck_assert_contains(out, "WORKFLOW");
-	ck_assert_contains(out, "wf-a                                          2  20");
-	ck_assert_contains(out, "wf-b                                          0  20");
-	ck_assert_int_eq(run("--json checkpoint list"), 0);
-	ck_assert_contains(out, "{\"checkpoints\":[{\"workflow_id\":\"wf-a\",\"step\":2,\"timestamp\":\"20");
-	ck_assert_contains(out, "\"error\":null}");
-	ck_assert_contains(out, "],\"next\":null}\n");
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint list"), 0);
+	ck_assert_contains(cli.out, "WORKFLOW");
+	ck_assert_contains(cli.out, "wf-a                                          2  20");
+	ck_assert_contains(cli.out, "wf-b                                          0  20");
+	ck_assert_int_eq(test_cli_run(&cli, "--json checkpoint list"), 0);
+	ck_assert_contains(cli.out, "{\"checkpoints\":[{\"workflow_id\":\"wf-a\",\"step\":2,\"timestamp\":\"20");
+	ck_assert_contains(cli.out, "\"error\":null}");
+	ck_assert_contains(cli.out, "],\"next\":null}\n");
 }
 END_TEST
 
@@ -109,16 +80,16 @@ START_TEST(test_list_pages_through_the_workflows)
 	store_workflow(store_dir, "wf-a", 0);
 	store_workflow(store_dir, "wf-b", 0);
 	store_workflow(store_dir, "other", 0);
-	ck_assert_int_eq(run("checkpoint list --prefix wf- --limit 1"), 0);
-	ck_assert_contains(out, "wf-a");
-	ck_assert_ptr_null(strstr(out, "wf-b"));
-	ck_assert_contains(out, "more: checkpoint list --after wf-a");
-	ck_assert_int_eq(run("checkpoint list --prefix wf- --after wf-a"), 0);
-	ck_assert_contains(out, "wf-b");
-	ck_assert_ptr_null(strstr(out, "wf-a "));
-	ck_assert_ptr_null(strstr(out, "more:"));
-	ck_assert_int_eq(run("checkpoint list --limit many"), 2);
-	ck_assert_contains(err, "--limit needs a number");
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint list --prefix wf- --limit 1"), 0);
+	ck_assert_contains(cli.out, "wf-a");
+	ck_assert_ptr_null(strstr(cli.out, "wf-b"));
+	ck_assert_contains(cli.out, "more: checkpoint list --after wf-a");
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint list --prefix wf- --after wf-a"), 0);
+	ck_assert_contains(cli.out, "wf-b");
+	ck_assert_ptr_null(strstr(cli.out, "wf-a "));
+	ck_assert_ptr_null(strstr(cli.out, "more:"));
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint list --limit many"), 2);
+	ck_assert_contains(cli.err, "--limit needs a number");
 }
 END_TEST
 
@@ -129,10 +100,10 @@ START_TEST(test_list_names_a_damaged_checkpoint_and_goes_on)
 	store_workflow(store_dir, "wf-a", 0);
 	bad = test_path(store_dir, "checkpoints/wf-bad.json");
 	test_write_file(bad, "{\"workflow_id\":");
-	ck_assert_int_eq(run("checkpoint list"), 0);
-	ck_assert_contains(out, "wf-a ");
-	ck_assert_contains(out, "damaged: ");
-	ck_assert_contains(out, bad);
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint list"), 0);
+	ck_assert_contains(cli.out, "wf-a ");
+	ck_assert_contains(cli.out, "damaged: ");
+	ck_assert_contains(cli.out, bad);
 	free(bad);
 }
 END_TEST
@@ -140,24 +111,24 @@ END_TEST
 START_TEST(test_show_prints_the_folded_checkpoint)
 {
 	store_workflow(store_dir, "wf-a", 1);
-	ck_assert_int_eq(run("checkpoint show wf-a"), 0);
-	ck_assert_contains(out, "{\n  \"format_version\": 1,\n  \"workflow_id\": \"wf-a\",\n  \"step\": 1,");
-	ck_assert_contains(out, "\"completed_operations\": [\n    \"op-0\"\n  ]");
-	ck_assert_int_eq(run("--json checkpoint show wf-a"), 0);
-	ck_assert_contains(out, "{\"format_version\":1,\"workflow_id\":\"wf-a\",\"step\":1,");
-	ck_assert_ptr_eq(strchr(out, '\n'), out + strlen(out) - 1);
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint show wf-a"), 0);
+	ck_assert_contains(cli.out, "{\n  \"format_version\": 1,\n  \"workflow_id\": \"wf-a\",\n  \"step\": 1,");
+	ck_assert_contains(cli.out, "\"completed_operations\": [\n    \"op-0\"\n  ]");
+	ck_assert_int_eq(test_cli_run(&cli, "--json checkpoint show wf-a"), 0);
+	ck_assert_contains(cli.out, "{\"format_version\":1,\"workflow_id\":\"wf-a\",\"step\":1,");
+	ck_assert_ptr_eq(strchr(cli.out, '\n'), cli.out + strlen(cli.out) - 1);
 }
 END_TEST
 
 START_TEST(test_show_of_an_unknown_or_invalid_id_fails_clearly)
 {
-	ck_assert_int_eq(run("checkpoint show nope"), 1);
-	ck_assert_contains(err, "provisioning: no checkpoint for workflow nope");
-	ck_assert_int_eq(run("checkpoint show ../etc"), 2);
-	ck_assert_contains(err, "invalid workflow id \"../etc\"");
-	ck_assert_int_eq(run("checkpoint show"), 2);
-	ck_assert_int_eq(run("checkpoint frob"), 2);
-	ck_assert_contains(err, "unknown checkpoint command 'frob'");
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint show nope"), 1);
+	ck_assert_contains(cli.err, "provisioning: no checkpoint for workflow nope");
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint show ../etc"), 2);
+	ck_assert_contains(cli.err, "invalid workflow id \"../etc\"");
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint show"), 2);
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint frob"), 2);
+	ck_assert_contains(cli.err, "unknown checkpoint command 'frob'");
 }
 END_TEST
 
@@ -170,17 +141,17 @@ START_TEST(test_delete_removes_a_checkpoint_nobody_holds)
 	store_workflow(store_dir, "wf-a", 0);
 	store = open_store(store_dir);
 	ck_assert_int_eq(prov_checkpoint_store_acquire(&token, store, "wf-a"), PROV_OK);
-	ck_assert_int_eq(run("checkpoint delete wf-a"), 4);
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint delete wf-a"), 4);
 	snprintf(pid, sizeof(pid), "owned by process %ld", (long)getpid());
-	ck_assert_contains(err, pid);
+	ck_assert_contains(cli.err, pid);
 	ck_assert_int_eq(prov_checkpoint_store_release(store, token), PROV_OK);
 	prov_checkpoint_token_free(token);
 	prov_checkpoint_store_close(store);
-	ck_assert_int_eq(run("checkpoint delete wf-a"), 0);
-	ck_assert_contains(out, "deleted checkpoint wf-a");
-	ck_assert_int_eq(run("checkpoint show wf-a"), 1);
-	ck_assert_int_eq(run("--json checkpoint delete wf-a"), 1);
-	ck_assert_contains(err, "no checkpoint for workflow wf-a");
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint delete wf-a"), 0);
+	ck_assert_contains(cli.out, "deleted checkpoint wf-a");
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint show wf-a"), 1);
+	ck_assert_int_eq(test_cli_run(&cli, "--json checkpoint delete wf-a"), 1);
+	ck_assert_contains(cli.err, "no checkpoint for workflow wf-a");
 }
 END_TEST
 
@@ -189,13 +160,13 @@ START_TEST(test_the_store_comes_from_configuration_and_reading_creates_nothing)
 	char *custom = test_path(dir, "elsewhere");
 
 	store_workflow(custom, "wf-far", 0);
-	ck_assert_int_eq(run("checkpoint list"), 0);
-	ck_assert_contains(out, "no checkpoints");
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint list"), 0);
+	ck_assert_contains(cli.out, "no checkpoints");
 	ck_assert_int_ne(access(store_dir, F_OK), 0);
-	ck_assert_int_eq(run("--set checkpoint.dir=elsewhere checkpoint list"), 0);
-	ck_assert_contains(out, "wf-far");
-	ck_assert_int_eq(run("--set checkpoint.store=s3 checkpoint list"), 1);
-	ck_assert_contains(err, "unknown checkpoint store \"s3\"");
+	ck_assert_int_eq(test_cli_run(&cli, "--set checkpoint.dir=elsewhere checkpoint list"), 0);
+	ck_assert_contains(cli.out, "wf-far");
+	ck_assert_int_eq(test_cli_run(&cli, "--set checkpoint.store=s3 checkpoint list"), 1);
+	ck_assert_contains(cli.err, "unknown checkpoint store \"s3\"");
 	free(custom);
 }
 END_TEST

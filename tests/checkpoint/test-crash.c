@@ -225,20 +225,6 @@ static long one_kill(long verified, long round, unsigned int *seed, struct tally
 	return k;
 }
 
-static int count_journals(void)
-{
-	char *path = test_path(dir, "journal");
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int n = 0;
-
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	free(path);
-	return n;
-}
-
 START_TEST(test_sigkill_at_random_moments_never_loses_or_tears_a_returned_write)
 {
 	long kills = helper_env_long("PROV_CRASH_KILLS", test_under_valgrind() ? 10 : 200);
@@ -253,7 +239,7 @@ START_TEST(test_sigkill_at_random_moments_never_loses_or_tears_a_returned_write)
 	       tally.acknowledged, tally.in_flight);
 	ck_assert_int_gt(verified, 0);
 	/* Each child recovered what the one before left: journals do not pile up. */
-	ck_assert_int_le(count_journals(), 2);
+	ck_assert_int_le(helper_count_entries(dir, "journal"), 2);
 }
 END_TEST
 

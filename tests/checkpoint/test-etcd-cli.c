@@ -1,57 +1,28 @@
 /* `provisioning checkpoint` on the etcd store, configured as users would. */
+#include "test-cli.h"
 #include "test-util.h"
 #include "etcd-helpers.h"
 #include "helpers.h"
 
 #include <provisioning/checkpoint.h>
 
-#include <sys/wait.h>
 #include <unistd.h>
 
 static struct etcd_test_settings settings;
 static char *dir;
-static char out[65536], err[4096];
+static struct test_cli cli;
 
 static void setup(void)
 {
 	etcd_test_settings_init(&settings, NULL, 10);
 	dir = test_tmpdir();
+	cli.dir = dir;
 }
 
 static void teardown(void)
 {
 	test_rmtree(dir);
 	free(dir);
-}
-
-static void read_all(FILE *f, char *buf, size_t size)
-{
-	size_t n = fread(buf, 1, size - 1, f);
-
-	buf[n] = '\0';
-}
-
-/* Run the command in dir with a clean environment; returns its exit code. */
-static int run(const char *args)
-{
-	char command[4096], *err_path = test_path(dir, ".stderr");
-	FILE *p, *e;
-	int status;
-
-	snprintf(command, sizeof(command),
-		 "cd '%s' && env -i HOME='%s' XDG_CONFIG_HOME='%s/xdg' '%s/src/cli/provisioning' %s 2>'%s'",
-		 dir, dir, dir, getenv("PROV_TEST_BUILDDIR"), args, err_path);
-	p = popen(command, "r");
-	ck_assert_ptr_nonnull(p);
-	read_all(p, out, sizeof(out));
-	status = pclose(p);
-	e = fopen(err_path, "r");
-	ck_assert_ptr_nonnull(e);
-	read_all(e, err, sizeof(err));
-	fclose(e);
-	free(err_path);
-	ck_assert(WIFEXITED(status));
-	return WEXITSTATUS(status);
 }
 
 /* A project file that points the command at the test's etcd and prefix. */
@@ -96,14 +67,14 @@ START_TEST(test_list_and_show_read_the_configured_etcd)
 	use_test_etcd();
 	store_workflow("wf-a", 2);
 	store_workflow("wf-b", 0);
-	ck_assert_msg(run("checkpoint list") == 0, "%s", err);
-	ck_assert_contains(out, "wf-a");
-	ck_assert_contains(out, "wf-b");
-	ck_assert_int_eq(run("--json checkpoint list --limit 1"), 0);
-	ck_assert_contains(out, "\"workflow_id\":\"wf-a\",\"step\":2");
-	ck_assert_contains(out, "\"next\":\"wf-a\"");
-	ck_assert_int_eq(run("--json checkpoint show wf-a"), 0);
-	ck_assert_contains(out, "\"completed_operations\":[\"op-0\",\"op-1\"]");
+	ck_assert_msg(test_cli_run(&cli, "checkpoint list") == 0, "%s", cli.err);
+	ck_assert_contains(cli.out, "wf-a");
+	ck_assert_contains(cli.out, "wf-b");
+	ck_assert_int_eq(test_cli_run(&cli, "--json checkpoint list --limit 1"), 0);
+	ck_assert_contains(cli.out, "\"workflow_id\":\"wf-a\",\"step\":2");
+	ck_assert_contains(cli.out, "\"next\":\"wf-a\"");
+	ck_assert_int_eq(test_cli_run(&cli, "--json checkpoint show wf-a"), 0);
+	ck_assert_contains(cli.out, "\"completed_operations\":[\"op-0\",\"op-1\"]");
 }
 END_TEST
 
@@ -118,12 +89,12 @@ START_TEST(test_delete_of_a_workflow_another_host_owns_exits_4_naming_it)
 	store = etcd_test_open(&settings);
 	token = etcd_test_acquire(store, "wf-a");
 	snprintf(pid, sizeof(pid), "pid %ld", (long)getpid());
-	ck_assert_int_eq(run("checkpoint delete wf-a"), 4);
-	ck_assert_contains(err, pid);
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint delete wf-a"), 4);
+	ck_assert_contains(cli.err, pid);
 	ck_assert_int_eq(prov_checkpoint_store_release(store, token), PROV_OK);
-	ck_assert_msg(run("checkpoint delete wf-a") == 0, "%s", err);
-	ck_assert_int_eq(run("checkpoint show wf-a"), 1);
-	ck_assert_contains(err, "no checkpoint for workflow wf-a");
+	ck_assert_msg(test_cli_run(&cli, "checkpoint delete wf-a") == 0, "%s", cli.err);
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint show wf-a"), 1);
+	ck_assert_contains(cli.err, "no checkpoint for workflow wf-a");
 	prov_checkpoint_token_free(token);
 	prov_checkpoint_store_close(store);
 }
@@ -137,8 +108,8 @@ START_TEST(test_endpoints_may_be_one_string_separated_by_commas)
 		 etcd_fixture_unused_port(), etcd_test_server.endpoint);
 	write_project(endpoints);
 	store_workflow("wf-a", 0);
-	ck_assert_msg(run("checkpoint list") == 0, "%s", err);
-	ck_assert_contains(out, "wf-a");
+	ck_assert_msg(test_cli_run(&cli, "checkpoint list") == 0, "%s", cli.err);
+	ck_assert_contains(cli.out, "wf-a");
 }
 END_TEST
 
@@ -150,30 +121,30 @@ START_TEST(test_etcd_down_is_an_error_naming_the_endpoint)
 	snprintf(endpoints, sizeof(endpoints), "[\"127.0.0.1:%d\"]", port);
 	snprintf(named, sizeof(named), "http://127.0.0.1:%d", port);
 	write_project(endpoints);
-	ck_assert_int_eq(run("checkpoint list"), 1);
-	ck_assert_contains(err, named);
-	ck_assert_contains(err, "no endpoint answered");
+	ck_assert_int_eq(test_cli_run(&cli, "checkpoint list"), 1);
+	ck_assert_contains(cli.err, named);
+	ck_assert_contains(cli.err, "no endpoint answered");
 }
 END_TEST
 
 START_TEST(test_bad_etcd_settings_are_named)
 {
 	use_test_etcd();
-	ck_assert_int_eq(run("--set checkpoint.etcd.lease_ttl_s=-1 checkpoint list"), 1);
-	ck_assert_contains(err, "checkpoint.etcd.lease_ttl_s");
-	ck_assert_int_eq(run("--set checkpoint.etcd.lease_ttl_s=1 checkpoint list"), 1);
-	ck_assert_contains(err, "lease_ttl_s must be at least 2");
-	ck_assert_int_eq(run("--set 'checkpoint.etcd.endpoints=[1]' checkpoint list"), 1);
-	ck_assert_contains(err, "checkpoint.etcd.endpoints must be a list of URLs");
-	ck_assert_int_eq(run("--set checkpoint.etcd.cert_file=c.pem checkpoint list"), 1);
-	ck_assert_contains(err, "key_file");
+	ck_assert_int_eq(test_cli_run(&cli, "--set checkpoint.etcd.lease_ttl_s=-1 checkpoint list"), 1);
+	ck_assert_contains(cli.err, "checkpoint.etcd.lease_ttl_s");
+	ck_assert_int_eq(test_cli_run(&cli, "--set checkpoint.etcd.lease_ttl_s=1 checkpoint list"), 1);
+	ck_assert_contains(cli.err, "lease_ttl_s must be at least 2");
+	ck_assert_int_eq(test_cli_run(&cli, "--set checkpoint.etcd.endpoints=[1] checkpoint list"), 1);
+	ck_assert_contains(cli.err, "checkpoint.etcd.endpoints must be a list of URLs");
+	ck_assert_int_eq(test_cli_run(&cli, "--set checkpoint.etcd.cert_file=c.pem checkpoint list"), 1);
+	ck_assert_contains(cli.err, "key_file");
 }
 END_TEST
 
 START_TEST(test_the_directory_store_ignores_etcd_settings)
 {
-	ck_assert_int_eq(run("--set checkpoint.etcd.lease_ttl_s=-1 checkpoint list"), 0);
-	ck_assert_contains(out, "no checkpoints");
+	ck_assert_int_eq(test_cli_run(&cli, "--set checkpoint.etcd.lease_ttl_s=-1 checkpoint list"), 0);
+	ck_assert_contains(cli.out, "no checkpoints");
 }
 END_TEST
 

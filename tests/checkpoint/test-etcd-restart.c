@@ -132,32 +132,6 @@ static prov_workflow *chain(void)
 	return workflow;
 }
 
-/* The local provider's servers, one file each from srv-1: each hostname once. */
-static void assert_each_server_created_once(void)
-{
-	bool seen[OPERATIONS] = { false };
-	int n = 0;
-
-	for (int id = 1;; id++) {
-		char path[1024];
-		json_object *record, *hostname;
-		int host = -1;
-
-		snprintf(path, sizeof(path), "%s/local/servers/srv-%d.json", dir, id);
-		if (access(path, F_OK) != 0)
-			break;
-		record = json_object_from_file(path);
-		ck_assert_ptr_nonnull(record);
-		ck_assert(json_object_object_get_ex(record, "hostname", &hostname));
-		ck_assert_int_eq(sscanf(json_object_get_string(hostname), "host-%d", &host), 1);
-		ck_assert_msg(host >= 0 && host < OPERATIONS && !seen[host], "host-%d twice", host);
-		seen[host] = true;
-		json_object_put(record);
-		n++;
-	}
-	ck_assert_int_eq(n, OPERATIONS);
-}
-
 START_TEST(test_a_run_waits_out_an_etcd_restart_and_completes)
 {
 	prov_workflow_options options = PROV_WORKFLOW_OPTIONS_INIT;
@@ -166,7 +140,7 @@ START_TEST(test_a_run_waits_out_an_etcd_restart_and_completes)
 	prov_workflow *workflow = chain();
 	prov_checkpoint *cp;
 	prov_bus *bus;
-	char *result = NULL;
+	char *result = NULL, *local_state;
 	int rc;
 
 	options.registry = local_registry();
@@ -193,7 +167,9 @@ START_TEST(test_a_run_waits_out_an_etcd_restart_and_completes)
 		snprintf(op, sizeof(op), "op-%d", i);
 		ck_assert_str_eq(prov_checkpoint_operation_status(cp, op), "completed");
 	}
-	assert_each_server_created_once();
+	local_state = test_path(dir, "local");
+	test_assert_servers_created_once(local_state, OPERATIONS);
+	free(local_state);
 	atomic_store(&r.quit, true);
 	ck_assert_int_eq(pthread_join(r.thread, NULL), 0);
 

@@ -7,6 +7,7 @@
  * exactly once. The "hosts" share a directory, so they share the local
  * provider's state as hosts would share a cloud.
  */
+#include "test-cli.h"
 #include "test-util.h"
 #include "etcd-helpers.h"
 
@@ -23,7 +24,8 @@
 
 static struct etcd_test_settings settings;
 static char *dir;
-static char out[1 << 16], err[1 << 14];
+static struct test_cli cli;
+static const char *const plugin_env[] = { "PROVISIONING_PLUGIN_PATH=" SHIPPED_PLUGIN_DIR, NULL };
 
 static void setup(void)
 {
@@ -31,6 +33,8 @@ static void setup(void)
 
 	etcd_test_settings_init(&settings, NULL, 2);
 	dir = test_tmpdir();
+	cli.dir = dir;
+	cli.env = plugin_env;
 	path = test_path(dir, "provisioning.yaml");
 	snprintf(text, sizeof(text),
 		 "checkpoint:\n  store: etcd\n  etcd:\n    endpoints: [\"%s\"]\n"
@@ -52,54 +56,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void read_file(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
-
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-}
-
-/*
- * Start `provisioning ARGS` in dir with a clean environment, output in
- * dir/NAME.out and .err; the pid is the command's own (sh and env exec it).
- */
-static pid_t start(const char *name, const char *args)
-{
-	char command[4096];
-	pid_t pid;
-
-	snprintf(command, sizeof(command),
-		 "cd '%s' && exec env -i HOME='%s' XDG_CONFIG_HOME='%s/xdg' PATH=/usr/bin:/bin "
-		 "PROVISIONING_PLUGIN_PATH='%s' '%s/src/cli/provisioning' %s >'%s/%s.out' "
-		 "2>'%s/%s.err'",
-		 dir, dir, dir, SHIPPED_PLUGIN_DIR, getenv("PROV_TEST_BUILDDIR"), args, dir, name,
-		 dir, name);
-	pid = fork();
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
-		_exit(127);
-	}
-	ck_assert_int_ge(pid, 0);
-	return pid;
-}
-
-/* Wait for a command; its exit code (128 + signal when killed), output in out and err. */
-static int finish(pid_t pid, const char *name)
-{
-	char path[4096];
-	int status;
-
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	snprintf(path, sizeof(path), "%s/%s.out", dir, name);
-	read_file(path, out, sizeof(out));
-	snprintf(path, sizeof(path), "%s/%s.err", dir, name);
-	read_file(path, err, sizeof(err));
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 /* Ten create_server operations one after the other, each call taking LATENCY_MS. */
@@ -141,89 +97,50 @@ static prov_checkpoint *wait_for_step(const char *id, long long n, pid_t runner)
 	return cp;
 }
 
-/* Whether the progress output shows the operation running. */
-static bool ran(int op)
-{
-	char line[64];
-
-	snprintf(line, sizeof(line), "  op-%d ", op);
-	for (const char *p = strstr(out, line); p; p = strstr(p + 1, line)) {
-		const char *state = p + strlen(line);
-
-		while (*state == ' ')
-			state++;
-		if (strncmp(state, "running", 7) == 0)
-			return true;
-	}
-	return false;
-}
-
-/* The local provider's servers, one file each, numbered from srv-1: all distinct hostnames. */
-static void assert_each_server_created_once(void)
-{
-	bool seen[OPERATIONS] = { false };
-	char path[4096], text[8192];
-	int n = 0;
-
-	for (int id = 1;; id++) {
-		json_object *rec, *hostname;
-		int host;
-
-		snprintf(path, sizeof(path), "%s/.provisioning/local/servers/srv-%d.json", dir, id);
-		if (access(path, F_OK) != 0)
-			break;
-		read_file(path, text, sizeof(text));
-		rec = json_tokener_parse(text);
-		ck_assert(json_object_object_get_ex(rec, "hostname", &hostname));
-		ck_assert_int_eq(sscanf(json_object_get_string(hostname), "host-%d", &host), 1);
-		ck_assert_msg(host >= 0 && host < OPERATIONS && !seen[host], "host-%d twice", host);
-		seen[host] = true;
-		json_object_put(rec);
-		n++;
-	}
-	ck_assert_int_eq(n, OPERATIONS);
-}
-
 START_TEST(test_a_waiting_host_takes_over_from_a_killed_one_and_creates_each_server_once)
 {
 	prov_checkpoint_store *store;
 	prov_checkpoint *cp;
-	pid_t first, second;
+	struct test_cli_child first, second;
 	char pid_text[32];
+	char *local_state;
 	long killed;
 
 	write_definition("wf-takeover");
-	first = start("first", "workflow run takeover.yaml");
-	prov_checkpoint_free(wait_for_step("wf-takeover", 2, first));
+	first = test_cli_start(&cli, "workflow run takeover.yaml");
+	prov_checkpoint_free(wait_for_step("wf-takeover", 2, first.pid));
 	/* Without --wait a second host is refused, naming the first. */
-	ck_assert_int_eq(finish(start("refused", "workflow resume wf-takeover"), "refused"), 4);
-	snprintf(pid_text, sizeof(pid_text), "pid %ld", (long)first);
-	ck_assert_contains(err, pid_text);
-	second = start("second", "workflow resume wf-takeover --wait");
-	prov_checkpoint_free(wait_for_step("wf-takeover", 4, first));
-	ck_assert_int_eq(kill(first, SIGKILL), 0);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow resume wf-takeover"), 4);
+	snprintf(pid_text, sizeof(pid_text), "pid %ld", (long)first.pid);
+	ck_assert_contains(cli.err, pid_text);
+	second = test_cli_start(&cli, "workflow resume wf-takeover --wait");
+	prov_checkpoint_free(wait_for_step("wf-takeover", 4, first.pid));
+	ck_assert_int_eq(kill(first.pid, SIGKILL), 0);
 	killed = now_ms();
-	ck_assert_int_eq(finish(first, "first"), 128 + SIGKILL);
+	ck_assert_int_eq(test_cli_finish(&cli, &first), 128 + SIGKILL);
 	/* What etcd holds now is what the second host must not do again. */
 	store = etcd_test_open(&settings);
 	cp = etcd_test_load(store, "wf-takeover");
 	prov_checkpoint_store_close(store);
 	ck_assert_int_lt(prov_checkpoint_step(cp), OPERATIONS);
-	ck_assert_msg(finish(second, "second") == 0, "%s%s", out, err);
+	ck_assert_msg(test_cli_finish(&cli, &second) == 0, "%s%s", cli.out, cli.err);
 	/* It got the workflow only once the dead runner's lease (2 s) had expired. */
 	ck_assert_int_ge(now_ms() - killed, 1000);
-	ck_assert_contains(out, "success");
+	ck_assert_contains(cli.out, "success");
 	for (int i = 0; i < OPERATIONS; i++) {
 		char op[16];
 		const char *status;
 
 		snprintf(op, sizeof(op), "op-%d", i);
 		status = prov_checkpoint_operation_status(cp, op);
-		ck_assert_msg(ran(i) == !(status && strcmp(status, "completed") == 0),
+		ck_assert_msg(test_cli_shows(cli.out, op, "running") ==
+			      !(status && strcmp(status, "completed") == 0),
 			      "%s (%s before the takeover) in:\n%s", op,
-			      status ? status : "not started", out);
+			      status ? status : "not started", cli.out);
 	}
-	assert_each_server_created_once();
+	local_state = test_path(dir, ".provisioning/local");
+	test_assert_servers_created_once(local_state, OPERATIONS);
+	free(local_state);
 	prov_checkpoint_free(cp);
 }
 END_TEST

@@ -9,7 +9,6 @@
 #include "checkpoint/dirstore.h"
 #include "core/fileio.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 
@@ -209,20 +208,6 @@ START_TEST(test_a_failed_journal_sync_keeps_the_last_good_state_and_names_the_fi
 }
 END_TEST
 
-static int count_snapshot_files(void)
-{
-	char *path = test_path(dir, "checkpoints");
-	DIR *d = opendir(path);
-	struct dirent *e;
-	int n = 0;
-
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	free(path);
-	return n;
-}
-
 START_TEST(test_a_failed_snapshot_write_keeps_the_workflow_owned)
 {
 	prov_checkpoint_store *store = open_faulty(0);
@@ -233,12 +218,12 @@ START_TEST(test_a_failed_snapshot_write_keeps_the_workflow_owned)
 	arm(FAULT_RENAME, "/checkpoints/");
 	ck_assert_int_eq(prov_checkpoint_store_release(store, token), PROV_EIO);
 	ck_assert_ptr_nonnull(strstr(prov_error_last()->message, "checkpoints/wf-1.json"));
-	ck_assert_int_eq(count_snapshot_files(), 0);
+	ck_assert_int_eq(helper_count_entries(dir, "checkpoints"), 0);
 	ck_assert_int_eq(save_n(store, token, 2), PROV_OK);
 	ck_assert_int_eq(load_n_elsewhere("wf-1"), 2);
 	arm(FAULT_NONE, "");
 	ck_assert_int_eq(prov_checkpoint_store_release(store, token), PROV_OK);
-	ck_assert_int_eq(count_snapshot_files(), 1);
+	ck_assert_int_eq(helper_count_entries(dir, "checkpoints"), 1);
 	ck_assert_int_eq(load_n(store, "wf-1"), 2);
 	prov_checkpoint_token_free(token);
 	prov_checkpoint_store_close(store);
@@ -254,12 +239,12 @@ START_TEST(test_a_journal_that_cannot_be_compacted_grows_and_loses_nothing)
 	arm(FAULT_RENAME, "/checkpoints/");
 	for (long n = 0; n < 60; n++)
 		ck_assert_msg(save_n(store, token, n) == PROV_OK, "%s", prov_error_last()->message);
-	ck_assert_int_eq(count_snapshot_files(), 0);
+	ck_assert_int_eq(helper_count_entries(dir, "checkpoints"), 0);
 	ck_assert_int_eq(load_n_elsewhere("wf-1"), 59);
 	arm(FAULT_NONE, "");
 	prov_checkpoint_token_free(token);
 	prov_checkpoint_store_close(store);
-	ck_assert_int_eq(count_snapshot_files(), 1);
+	ck_assert_int_eq(helper_count_entries(dir, "checkpoints"), 1);
 	ck_assert_int_eq(load_n_elsewhere("wf-1"), 59);
 }
 END_TEST

@@ -1,14 +1,15 @@
 /* The `provisioning config` command, run as a user would: exit codes and output. */
 #include "config-test.h"
-
-#include <sys/wait.h>
+#include "test-cli.h"
 
 static char *dir;
-static char out[65536], err[4096];
+static struct test_cli cli;
 
 static void setup(void)
 {
 	dir = test_tmpdir();
+	cli.dir = dir;
+	cli.env = NULL;
 }
 
 static void teardown(void)
@@ -25,81 +26,55 @@ static void write_in_dir(const char *name, const char *text)
 	free(path);
 }
 
-static void read_all(FILE *f, char *buf, size_t size)
-{
-	size_t n = fread(buf, 1, size - 1, f);
-
-	buf[n] = '\0';
-}
-
-/* Run the command in dir with a clean environment (plus `extra_env`); returns its exit code. */
-static int run(const char *extra_env, const char *args)
-{
-	char command[2048], *err_path = test_path(dir, ".stderr");
-	FILE *p, *e;
-	int status;
-
-	snprintf(command, sizeof(command),
-		 "cd '%s' && env -i HOME='%s' XDG_CONFIG_HOME='%s/xdg' %s '%s/src/cli/provisioning' %s 2>'%s'",
-		 dir, dir, dir, extra_env ? extra_env : "", getenv("PROV_TEST_BUILDDIR"), args, err_path);
-	p = popen(command, "r");
-	ck_assert_ptr_nonnull(p);
-	read_all(p, out, sizeof(out));
-	status = pclose(p);
-	e = fopen(err_path, "r");
-	ck_assert_ptr_nonnull(e);
-	read_all(e, err, sizeof(err));
-	fclose(e);
-	free(err_path);
-	ck_assert(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
-
 START_TEST(test_show_prints_yaml_with_secrets_redacted)
 {
 	write_in_dir("provisioning.yaml", "name: web\ndb: {password: hunter2, port: 5432}\n");
-	ck_assert_int_eq(run(NULL, "config show"), 0);
-	ck_assert_contains(out, "name: web\n");
-	ck_assert_contains(out, "password: \"***\"");
-	ck_assert_ptr_null(strstr(out, "hunter2"));
-	ck_assert_int_eq(run(NULL, "config show --show-secrets --format json"), 0);
-	ck_assert_contains(out, "\"password\": \"hunter2\"");
-	ck_assert_int_eq(run(NULL, "--json config show"), 0);
-	ck_assert_contains(out, "\"port\": 5432");
-	ck_assert_int_eq(run(NULL, "config show --format toml"), 0);
-	ck_assert_contains(out, "name = \"web\"\n");
-	ck_assert_contains(out, "[db]\npassword = \"***\"\nport = 5432\n");
+	ck_assert_int_eq(test_cli_run(&cli, "config show"), 0);
+	ck_assert_contains(cli.out, "name: web\n");
+	ck_assert_contains(cli.out, "password: \"***\"");
+	ck_assert_ptr_null(strstr(cli.out, "hunter2"));
+	ck_assert_int_eq(test_cli_run(&cli, "config show --show-secrets --format json"), 0);
+	ck_assert_contains(cli.out, "\"password\": \"hunter2\"");
+	ck_assert_int_eq(test_cli_run(&cli, "--json config show"), 0);
+	ck_assert_contains(cli.out, "\"port\": 5432");
+	ck_assert_int_eq(test_cli_run(&cli, "config show --format toml"), 0);
+	ck_assert_contains(cli.out, "name = \"web\"\n");
+	ck_assert_contains(cli.out, "[db]\npassword = \"***\"\nport = 5432\n");
 }
 END_TEST
 
 START_TEST(test_show_origin_names_file_line_and_layer)
 {
+	static const char *const env_layer[] = { "PROVISIONING_A__B=x", NULL };
+
 	write_in_dir("provisioning.yaml", "name: web\n");
 	write_in_dir("extra.json", "{\n  \"zone\": \"de-fra1\"\n}");
-	ck_assert_int_eq(run("PROVISIONING_A__B=x", "--config extra.json --set n=1 config show --origin"), 0);
-	ck_assert_contains(out, "name = \"web\"  # ");
-	ck_assert_contains(out, "provisioning.yaml:1 (project)\n");
-	ck_assert_contains(out, "zone = \"de-fra1\"  # extra.json:2 (explicit)\n");
-	ck_assert_contains(out, "a.b = \"x\"  # PROVISIONING_A__B (env-vars)\n");
-	ck_assert_contains(out, "n = \"1\"  # override (runtime)\n");
-	ck_assert_int_eq(run(NULL, "--json config show --origin"), 0);
-	ck_assert_contains(out, "{\"key\": \"name\", \"value\": \"web\", \"layer\": \"project\"");
+	cli.env = env_layer;
+	ck_assert_int_eq(test_cli_run(&cli, "--config extra.json --set n=1 config show --origin"), 0);
+	cli.env = NULL;
+	ck_assert_contains(cli.out, "name = \"web\"  # ");
+	ck_assert_contains(cli.out, "provisioning.yaml:1 (project)\n");
+	ck_assert_contains(cli.out, "zone = \"de-fra1\"  # extra.json:2 (explicit)\n");
+	ck_assert_contains(cli.out, "a.b = \"x\"  # PROVISIONING_A__B (env-vars)\n");
+	ck_assert_contains(cli.out, "n = \"1\"  # override (runtime)\n");
+	ck_assert_int_eq(test_cli_run(&cli, "--json config show --origin"), 0);
+	ck_assert_contains(cli.out, "{\"key\": \"name\", \"value\": \"web\", \"layer\": \"project\"");
 }
 END_TEST
 
 START_TEST(test_get_prints_a_value_and_fails_when_missing)
 {
 	write_in_dir("provisioning.yaml", "name: web\nlist: [1, 2]\n");
-	ck_assert_int_eq(run(NULL, "config get name"), 0);
-	ck_assert_str_eq(out, "web\n");
-	ck_assert_int_eq(run(NULL, "config get list"), 0);
-	ck_assert_str_eq(out, "[1,2]\n");
-	ck_assert_int_eq(run(NULL, "--json config get name"), 0);
-	ck_assert_str_eq(out, "\"web\"\n");
-	ck_assert_int_eq(run(NULL, "config get missing.key"), 1);
-	ck_assert_str_eq(out, "");
-	ck_assert_str_eq(err, "provisioning: config key 'missing.key' is not set\n");
-	ck_assert_int_eq(run(NULL, "config get"), 2);
+	ck_assert_int_eq(test_cli_run(&cli, "config get name"), 0);
+	ck_assert_str_eq(cli.out, "web\n");
+	ck_assert_int_eq(test_cli_run(&cli, "config get list"), 0);
+	ck_assert_str_eq(cli.out, "[1,2]\n");
+	ck_assert_int_eq(test_cli_run(&cli, "--json config get name"), 0);
+	ck_assert_str_eq(cli.out, "\"web\"\n");
+	ck_assert_int_eq(test_cli_run(&cli, "config get missing.key"), 1);
+	ck_assert_str_eq(cli.out, "");
+	ck_assert_str_eq(cli.err, "provisioning: config key 'missing.key' is not set\n");
+	ck_assert_int_eq(test_cli_run(&cli, "config get"), 2);
 }
 END_TEST
 
@@ -107,21 +82,21 @@ START_TEST(test_workspace_env_and_set_apply)
 {
 	write_in_dir("provisioning.yaml", "a: 1\n");
 	write_in_dir("config.staging.yaml", "a: 2\n");
-	ck_assert_int_eq(run(NULL, "--env staging config get a"), 0);
-	ck_assert_str_eq(out, "2\n");
-	ck_assert_int_eq(run(NULL, "--env staging --set a=3 config get a"), 0);
-	ck_assert_str_eq(out, "3\n");
-	ck_assert_int_eq(run(NULL, "--workspace missing-dir config get a"), 1);
-	ck_assert_contains(err, "missing-dir: the workspace directory does not exist");
+	ck_assert_int_eq(test_cli_run(&cli, "--env staging config get a"), 0);
+	ck_assert_str_eq(cli.out, "2\n");
+	ck_assert_int_eq(test_cli_run(&cli, "--env staging --set a=3 config get a"), 0);
+	ck_assert_str_eq(cli.out, "3\n");
+	ck_assert_int_eq(test_cli_run(&cli, "--workspace missing-dir config get a"), 1);
+	ck_assert_contains(cli.err, "missing-dir: the workspace directory does not exist");
 }
 END_TEST
 
 START_TEST(test_load_errors_are_one_line_with_exit_1)
 {
 	write_in_dir("provisioning.yaml", "a: [1,\n");
-	ck_assert_int_eq(run(NULL, "config show"), 1);
-	ck_assert_contains(err, "provisioning.yaml:");
-	ck_assert_ptr_eq(strchr(err, '\n'), err + strlen(err) - 1);
+	ck_assert_int_eq(test_cli_run(&cli, "config show"), 1);
+	ck_assert_contains(cli.err, "provisioning.yaml:");
+	ck_assert_ptr_eq(strchr(cli.err, '\n'), cli.err + strlen(cli.err) - 1);
 }
 END_TEST
 
@@ -130,46 +105,46 @@ START_TEST(test_validate_reports_every_violation)
 	write_in_dir("provisioning.yaml", "count: x\nstore: s3\nold: 1\n");
 	write_in_dir("schema.yaml", "keys:\n  count: {type: integer}\n  store: {enum: [dir, etcd]}\n"
 		     "  old: {deprecated: new}\n");
-	ck_assert_int_eq(run(NULL, "config validate --schema schema.yaml"), 1);
-	ck_assert_contains(err, "provisioning.yaml:1 (project): key 'count' must be an integer, not string\n");
-	ck_assert_contains(err, "provisioning.yaml:2 (project): key 'store' must be one of");
-	ck_assert_contains(err, "warning: config:");
-	ck_assert_contains(err, "key 'old' is deprecated; use 'new'");
-	ck_assert_contains(err, "provisioning: 2 schema violations; the first:");
-	ck_assert_int_eq(run(NULL, "--json config validate --schema schema.yaml"), 1);
-	ck_assert_contains(out, "[{\"key\":\"count\"");
+	ck_assert_int_eq(test_cli_run(&cli, "config validate --schema schema.yaml"), 1);
+	ck_assert_contains(cli.err, "provisioning.yaml:1 (project): key 'count' must be an integer, not string\n");
+	ck_assert_contains(cli.err, "provisioning.yaml:2 (project): key 'store' must be one of");
+	ck_assert_contains(cli.err, "warning: config:");
+	ck_assert_contains(cli.err, "key 'old' is deprecated; use 'new'");
+	ck_assert_contains(cli.err, "provisioning: 2 schema violations; the first:");
+	ck_assert_int_eq(test_cli_run(&cli, "--json config validate --schema schema.yaml"), 1);
+	ck_assert_contains(cli.out, "[{\"key\":\"count\"");
 	write_in_dir("provisioning.yaml", "count: 1\nschema: schema.yaml\n");
-	ck_assert_int_eq(run(NULL, "config validate"), 0);
-	ck_assert_str_eq(out, "configuration is valid\n");
+	ck_assert_int_eq(test_cli_run(&cli, "config validate"), 0);
+	ck_assert_str_eq(cli.out, "configuration is valid\n");
 }
 END_TEST
 
 START_TEST(test_dump_converts_one_file)
 {
 	write_in_dir("one.yaml", "a: {b: [1, x]}\ntoken: t\n");
-	ck_assert_int_eq(run(NULL, "config dump one.yaml"), 0);
-	ck_assert_str_eq(out, "{\n  \"a\": {\n    \"b\": [\n      1,\n      \"x\"\n    ]\n  },\n"
+	ck_assert_int_eq(test_cli_run(&cli, "config dump one.yaml"), 0);
+	ck_assert_str_eq(cli.out, "{\n  \"a\": {\n    \"b\": [\n      1,\n      \"x\"\n    ]\n  },\n"
 			 "  \"token\": \"***\"\n}\n");
-	ck_assert_int_eq(run(NULL, "config dump one.yaml --format yaml --show-secrets"), 0);
-	ck_assert_str_eq(out, "a:\n  b:\n  - 1\n  - x\ntoken: t\n");
-	ck_assert_int_eq(run(NULL, "config dump one.yaml --format toml"), 0);
-	ck_assert_str_eq(out, "token = \"***\"\n\n[a]\nb = [1, \"x\"]\n");
+	ck_assert_int_eq(test_cli_run(&cli, "config dump one.yaml --format yaml --show-secrets"), 0);
+	ck_assert_str_eq(cli.out, "a:\n  b:\n  - 1\n  - x\ntoken: t\n");
+	ck_assert_int_eq(test_cli_run(&cli, "config dump one.yaml --format toml"), 0);
+	ck_assert_str_eq(cli.out, "token = \"***\"\n\n[a]\nb = [1, \"x\"]\n");
 	write_in_dir("two.toml", "[server]\nport = 8080\n");
-	ck_assert_int_eq(run(NULL, "config dump two.toml"), 0);
-	ck_assert_str_eq(out, "{\n  \"server\": {\n    \"port\": 8080\n  }\n}\n");
+	ck_assert_int_eq(test_cli_run(&cli, "config dump two.toml"), 0);
+	ck_assert_str_eq(cli.out, "{\n  \"server\": {\n    \"port\": 8080\n  }\n}\n");
 	write_in_dir("null.yaml", "a: ~\n");
-	ck_assert_int_eq(run(NULL, "config dump null.yaml --format toml"), 1);
-	ck_assert_int_eq(run(NULL, "config dump missing.json"), 1);
-	ck_assert_int_eq(run(NULL, "config dump one.yaml --format xml"), 2);
-	ck_assert_int_eq(run(NULL, "config dump ."), 1);
+	ck_assert_int_eq(test_cli_run(&cli, "config dump null.yaml --format toml"), 1);
+	ck_assert_int_eq(test_cli_run(&cli, "config dump missing.json"), 1);
+	ck_assert_int_eq(test_cli_run(&cli, "config dump one.yaml --format xml"), 2);
+	ck_assert_int_eq(test_cli_run(&cli, "config dump ."), 1);
 }
 END_TEST
 
 START_TEST(test_usage_errors_exit_2)
 {
-	ck_assert_int_eq(run(NULL, "config"), 2);
-	ck_assert_int_eq(run(NULL, "config frobnicate"), 2);
-	ck_assert_int_eq(run(NULL, "config show --bogus"), 2);
+	ck_assert_int_eq(test_cli_run(&cli, "config"), 2);
+	ck_assert_int_eq(test_cli_run(&cli, "config frobnicate"), 2);
+	ck_assert_int_eq(test_cli_run(&cli, "config show --bogus"), 2);
 }
 END_TEST
 

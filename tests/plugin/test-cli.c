@@ -3,20 +3,23 @@
  * PROVISIONING_PLUGIN_PATH: plugins list, servers list|get|create|delete,
  * extensions list; exit codes and output.
  */
+#include "test-cli.h"
 #include "test-util.h"
 #include "plugin-test.h"
 
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 static char *dir;
-static char out[65536], err[4096];
+static struct test_cli cli;
+static const char *const plugin_env[] = { "PROVISIONING_PLUGIN_PATH=" SHIPPED_PLUGIN_DIR, NULL };
 
 static void setup(void)
 {
 	char config[2048], *path, *script, *ext, *manifest, *lib, command[2048];
 
 	dir = test_tmpdir();
+	cli.dir = dir;
+	cli.env = plugin_env;
 	script = test_path(dir, "cloud.sh");
 	test_write_file(script, "echo '{\"status\":\"success\",\"result\":{\"data\":"
 			"[{\"id\":\"c-1\",\"hostname\":\"far\",\"status\":\"running\"}]}}'\n");
@@ -49,63 +52,32 @@ static void teardown(void)
 	free(dir);
 }
 
-static void read_all(FILE *f, char *buf, size_t size)
-{
-	size_t n = fread(buf, 1, size - 1, f);
-
-	buf[n] = '\0';
-}
-
-/* Run the command in dir with a clean environment; returns its exit code. */
-static int run(const char *args)
-{
-	char command[4096], *err_path = test_path(dir, ".stderr");
-	FILE *p, *e;
-	int status;
-
-	snprintf(command, sizeof(command),
-		 "cd '%s' && env -i HOME='%s' XDG_CONFIG_HOME='%s/xdg' PATH=/usr/bin:/bin "
-		 "PROVISIONING_PLUGIN_PATH='%s' '%s/src/cli/provisioning' %s 2>'%s'",
-		 dir, dir, dir, SHIPPED_PLUGIN_DIR, getenv("PROV_TEST_BUILDDIR"), args, err_path);
-	p = popen(command, "r");
-	ck_assert_ptr_nonnull(p);
-	read_all(p, out, sizeof(out));
-	status = pclose(p);
-	e = fopen(err_path, "r");
-	ck_assert_ptr_nonnull(e);
-	read_all(e, err, sizeof(err));
-	fclose(e);
-	free(err_path);
-	ck_assert(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
-
 #define assert_contains(text, part) \
 	ck_assert_msg(strstr(text, part) != NULL, "'%s' not in: %s", part, text)
 
 START_TEST(test_plugins_list_shows_the_shipped_providers)
 {
-	ck_assert_int_eq(run("plugins list"), 0);
-	assert_contains(out, "local ");
-	assert_contains(out, "exec ");
-	ck_assert_int_eq(run("--json plugins list"), 0);
-	assert_contains(out, "\"name\":\"local\"");
+	ck_assert_int_eq(test_cli_run(&cli, "plugins list"), 0);
+	assert_contains(cli.out, "local ");
+	assert_contains(cli.out, "exec ");
+	ck_assert_int_eq(test_cli_run(&cli, "--json plugins list"), 0);
+	assert_contains(cli.out, "\"name\":\"local\"");
 }
 END_TEST
 
 START_TEST(test_servers_create_is_idempotent_and_lists)
 {
-	ck_assert_int_eq(run("servers create --provider local --param hostname=web-1"), 0);
-	assert_contains(out, "srv-1");
-	assert_contains(out, "10.5.0.2");
-	ck_assert_int_eq(run("--json servers create --provider local --param hostname=web-1"), 0);
-	assert_contains(out, "\"resources\":[\"srv-1\"]");
-	ck_assert_int_eq(run("servers list --provider local"), 0);
-	assert_contains(out, "web-1");
-	ck_assert_int_eq(run("servers get srv-1 --provider local"), 0);
-	assert_contains(out, "hostname     web-1");
-	ck_assert_int_eq(run("servers delete srv-1 --provider local"), 0);
-	assert_contains(out, "deleted");
+	ck_assert_int_eq(test_cli_run(&cli, "servers create --provider local --param hostname=web-1"), 0);
+	assert_contains(cli.out, "srv-1");
+	assert_contains(cli.out, "10.5.0.2");
+	ck_assert_int_eq(test_cli_run(&cli, "--json servers create --provider local --param hostname=web-1"), 0);
+	assert_contains(cli.out, "\"resources\":[\"srv-1\"]");
+	ck_assert_int_eq(test_cli_run(&cli, "servers list --provider local"), 0);
+	assert_contains(cli.out, "web-1");
+	ck_assert_int_eq(test_cli_run(&cli, "servers get srv-1 --provider local"), 0);
+	assert_contains(cli.out, "hostname     web-1");
+	ck_assert_int_eq(test_cli_run(&cli, "servers delete srv-1 --provider local"), 0);
+	assert_contains(cli.out, "deleted");
 }
 END_TEST
 
@@ -114,51 +86,51 @@ START_TEST(test_servers_create_reads_a_spec_file)
 	char *spec = test_path(dir, "spec.json");
 
 	test_write_file(spec, "{\"hostname\":\"db-1\",\"plan\":\"2xCPU-4GB\"}");
-	ck_assert_int_eq(run("servers create --provider local --spec spec.json --param plan=4xCPU-8GB"), 0);
-	assert_contains(out, "db-1");
-	assert_contains(out, "4xCPU-8GB");
+	ck_assert_int_eq(test_cli_run(&cli, "servers create --provider local --spec spec.json --param plan=4xCPU-8GB"), 0);
+	assert_contains(cli.out, "db-1");
+	assert_contains(cli.out, "4xCPU-8GB");
 	free(spec);
 }
 END_TEST
 
 START_TEST(test_a_provider_failure_exits_1_with_its_message)
 {
-	ck_assert_int_eq(run("servers get srv-9 --provider local"), 1);
-	assert_contains(err, "provider local: get_server failed: NOT_FOUND");
-	ck_assert_int_eq(run("--json servers get srv-9 --provider local"), 1);
-	assert_contains(out, "\"status\":\"error\"");
-	ck_assert_int_eq(run("servers list --provider nowhere"), 1);
-	assert_contains(err, "nowhere");
+	ck_assert_int_eq(test_cli_run(&cli, "servers get srv-9 --provider local"), 1);
+	assert_contains(cli.err, "provider local: get_server failed: NOT_FOUND");
+	ck_assert_int_eq(test_cli_run(&cli, "--json servers get srv-9 --provider local"), 1);
+	assert_contains(cli.out, "\"status\":\"error\"");
+	ck_assert_int_eq(test_cli_run(&cli, "servers list --provider nowhere"), 1);
+	assert_contains(cli.err, "nowhere");
 }
 END_TEST
 
 START_TEST(test_an_exec_instance_is_configured_by_its_section)
 {
-	ck_assert_int_eq(run("servers list --provider cloud"), 0);
-	assert_contains(out, "c-1");
-	assert_contains(out, "far");
+	ck_assert_int_eq(test_cli_run(&cli, "servers list --provider cloud"), 0);
+	assert_contains(cli.out, "c-1");
+	assert_contains(cli.out, "far");
 }
 END_TEST
 
 START_TEST(test_bad_usage_exits_2)
 {
-	ck_assert_int_eq(run("servers list"), 2);
-	assert_contains(err, "--provider");
-	ck_assert_int_eq(run("servers get --provider local"), 2);
-	ck_assert_int_eq(run("servers fly --provider local"), 2);
-	ck_assert_int_eq(run("plugins"), 2);
+	ck_assert_int_eq(test_cli_run(&cli, "servers list"), 2);
+	assert_contains(cli.err, "--provider");
+	ck_assert_int_eq(test_cli_run(&cli, "servers get --provider local"), 2);
+	ck_assert_int_eq(test_cli_run(&cli, "servers fly --provider local"), 2);
+	ck_assert_int_eq(test_cli_run(&cli, "plugins"), 2);
 }
 END_TEST
 
 START_TEST(test_extensions_list_shows_loaded_and_refused)
 {
-	ck_assert_int_eq(run("extensions list"), 0);
-	assert_contains(out, "greet");
-	assert_contains(out, "loaded");
-	ck_assert_int_eq(run("--set extensions.mode=disabled extensions list"), 0);
-	assert_contains(out, "extensions are disabled");
-	ck_assert_int_eq(run("--json extensions list"), 0);
-	assert_contains(out, "\"loaded\":true");
+	ck_assert_int_eq(test_cli_run(&cli, "extensions list"), 0);
+	assert_contains(cli.out, "greet");
+	assert_contains(cli.out, "loaded");
+	ck_assert_int_eq(test_cli_run(&cli, "--set extensions.mode=disabled extensions list"), 0);
+	assert_contains(cli.out, "extensions are disabled");
+	ck_assert_int_eq(test_cli_run(&cli, "--json extensions list"), 0);
+	assert_contains(cli.out, "\"loaded\":true");
 }
 END_TEST
 

@@ -5,6 +5,7 @@
  * and resumed by id; SIGINT then resume; two runners of one workflow; a
  * provider written as a shell script.
  */
+#include "test-cli.h"
 #include "workflow-test.h"
 
 #include <errno.h>
@@ -15,11 +16,14 @@
 #include <unistd.h>
 
 static char *dir;
-static char out[1 << 16], err[1 << 14];
+static struct test_cli cli;
+static const char *const plugin_env[] = { "PROVISIONING_PLUGIN_PATH=" SHIPPED_PLUGIN_DIR, NULL };
 
 static void setup(void)
 {
 	dir = test_tmpdir();
+	cli.dir = dir;
+	cli.env = plugin_env;
 }
 
 static void teardown(void)
@@ -28,80 +32,21 @@ static void teardown(void)
 	free(dir);
 }
 
-static void read_file(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
-
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-}
-
-/* The shell command that runs provisioning ARGS in dir with a clean environment. */
-static void command_line(char *buf, size_t size, const char *args, const char *suffix)
-{
-	snprintf(buf, size,
-		 "cd '%s' && exec env -i HOME='%s' XDG_CONFIG_HOME='%s/xdg' PATH=/usr/bin:/bin "
-		 "PROVISIONING_PLUGIN_PATH='%s' '%s/src/cli/provisioning' %s >'%s/.out' 2>'%s/.err'%s",
-		 dir, dir, dir, SHIPPED_PLUGIN_DIR, getenv("PROV_TEST_BUILDDIR"), args, dir, dir,
-		 suffix);
-}
-
-static void collect_output(void)
-{
-	char *o = test_path(dir, ".out"), *e = test_path(dir, ".err");
-
-	read_file(o, out, sizeof(out));
-	read_file(e, err, sizeof(err));
-	free(o);
-	free(e);
-}
-
-/* Run and wait; returns the exit code, output in out and err. */
-static int run(const char *args)
-{
-	char command[4096];
-	int status;
-
-	command_line(command, sizeof(command), args, "");
-	status = system(command);
-	collect_output();
-	ck_assert(WIFEXITED(status));
-	return WEXITSTATUS(status);
-}
-
-/* Start in the background; the pid is the command's own (sh execs it). */
-static pid_t start(const char *args)
-{
-	char command[4096];
-	pid_t pid;
-
-	command_line(command, sizeof(command), args, "");
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-static int finish(pid_t pid)
-{
-	int status;
-
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	collect_output();
-	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static void write_in_dir(const char *name, const char *text)
 {
 	char *path = test_path(dir, name);
 
 	test_write_file(path, text);
 	free(path);
+}
+
+/* The local provider's servers: ten, each created once. */
+static void assert_no_duplicate_servers(void)
+{
+	char *state = test_path(dir, ".provisioning/local");
+
+	test_assert_servers_created_once(state, 10);
+	free(state);
 }
 
 static prov_checkpoint_store *open_store(void)
@@ -139,39 +84,6 @@ static prov_checkpoint *wait_for_step(const char *id, long long n, pid_t runner)
 	return cp;
 }
 
-/* Servers of the local provider, by reading its state files. */
-static int count_servers(char hostnames[][32], int max)
-{
-	char path[4096];
-	int n = 0;
-
-	for (int id = 1; id < 1000; id++) {
-		char text[8192];
-		json_object *rec;
-
-		snprintf(path, sizeof(path), "%s/.provisioning/local/servers/srv-%d.json", dir, id);
-		if (access(path, F_OK) != 0)
-			break;
-		read_file(path, text, sizeof(text));
-		rec = json_tokener_parse(text);
-		ck_assert_int_lt(n, max);
-		snprintf(hostnames[n++], 32, "%s", doc_string(rec, "hostname"));
-		json_object_put(rec);
-	}
-	return n;
-}
-
-static void assert_no_duplicate_servers(int expected)
-{
-	char hostnames[64][32];
-	int n = count_servers(hostnames, 64);
-
-	ck_assert_int_eq(n, expected);
-	for (int i = 0; i < n; i++)
-		for (int j = i + 1; j < n; j++)
-			ck_assert_str_ne(hostnames[i], hostnames[j]);
-}
-
 /* Ten operations in two interleaved chains, each call taking latency_ms. */
 static void write_chains(const char *id, int latency_ms)
 {
@@ -193,48 +105,32 @@ static void write_chains(const char *id, int latency_ms)
 	write_in_dir("chains.yaml", yaml);
 }
 
-static bool started_in_output(int op)
-{
-	char line[64];
-
-	snprintf(line, sizeof(line), "  op-%d ", op);
-	for (const char *p = strstr(out, line); p; p = strstr(p + 1, line)) {
-		const char *state = p + strlen(line);
-
-		while (*state == ' ')
-			state++;
-		if (strncmp(state, "running", 7) == 0)
-			return true;
-	}
-	return false;
-}
-
 START_TEST(test_a_killed_runner_is_resumed_by_id_without_duplicate_creates)
 {
 	prov_checkpoint *cp;
-	pid_t runner;
+	struct test_cli_child runner;
 	char op[16];
 
 	write_chains("wf-crash", 150);
-	runner = start("workflow run chains.yaml");
-	cp = wait_for_step("wf-crash", 4, runner);
-	ck_assert_int_eq(kill(runner, SIGKILL), 0);
-	ck_assert_int_eq(finish(runner), 128 + SIGKILL);
+	runner = test_cli_start(&cli, "workflow run chains.yaml");
+	cp = wait_for_step("wf-crash", 4, runner.pid);
+	ck_assert_int_eq(kill(runner.pid, SIGKILL), 0);
+	ck_assert_int_eq(test_cli_finish(&cli, &runner), 128 + SIGKILL);
 	prov_checkpoint_free(cp);
 	/* What the store holds now is what the resume must not do again. */
 	cp = wait_for_step("wf-crash", 4, 0);
 	ck_assert_int_lt(prov_checkpoint_step(cp), 10);
-	ck_assert_int_eq(run("workflow resume wf-crash"), 0);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow resume wf-crash"), 0);
 	for (int i = 0; i < 10; i++) {
 		const char *status;
 
 		snprintf(op, sizeof(op), "op-%d", i);
 		status = prov_checkpoint_operation_status(cp, op);
-		ck_assert_msg(started_in_output(i) == !(status && strcmp(status, "completed") == 0),
-			      "%s (%s before the resume) in:\n%s", op, status ? status : "not started", out);
+		ck_assert_msg(test_cli_shows(cli.out, op, "running") == !(status && strcmp(status, "completed") == 0),
+			      "%s (%s before the resume) in:\n%s", op, status ? status : "not started", cli.out);
 	}
-	ck_assert_contains(out, "success");
-	assert_no_duplicate_servers(10);
+	ck_assert_contains(cli.out, "success");
+	assert_no_duplicate_servers();
 	prov_checkpoint_free(cp);
 }
 END_TEST
@@ -242,22 +138,22 @@ END_TEST
 START_TEST(test_sigint_cancels_with_exit_130_and_resume_finishes)
 {
 	prov_checkpoint *cp;
-	pid_t runner;
+	struct test_cli_child runner;
 
 	write_chains("wf-int", 150);
-	runner = start("workflow run chains.yaml");
-	cp = wait_for_step("wf-int", 2, runner);
-	ck_assert_int_eq(kill(runner, SIGINT), 0);
-	ck_assert_int_eq(finish(runner), 130);
-	ck_assert_contains(err, "cancelling");
-	ck_assert_contains(out, "cancelled");
-	ck_assert_int_eq(run("--json workflow status wf-int"), 0);
-	ck_assert_contains(out, "\"status\":\"cancelled\"");
-	ck_assert_int_eq(run("workflow resume wf-int"), 0);
-	ck_assert_int_eq(run("workflow status wf-int"), 0);
-	ck_assert_contains(out, "status:   success");
-	ck_assert_contains(out, "step:     10 of 10");
-	assert_no_duplicate_servers(10);
+	runner = test_cli_start(&cli, "workflow run chains.yaml");
+	cp = wait_for_step("wf-int", 2, runner.pid);
+	ck_assert_int_eq(kill(runner.pid, SIGINT), 0);
+	ck_assert_int_eq(test_cli_finish(&cli, &runner), 130);
+	ck_assert_contains(cli.err, "cancelling");
+	ck_assert_contains(cli.out, "cancelled");
+	ck_assert_int_eq(test_cli_run(&cli, "--json workflow status wf-int"), 0);
+	ck_assert_contains(cli.out, "\"status\":\"cancelled\"");
+	ck_assert_int_eq(test_cli_run(&cli, "workflow resume wf-int"), 0);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow status wf-int"), 0);
+	ck_assert_contains(cli.out, "status:   success");
+	ck_assert_contains(cli.out, "step:     10 of 10");
+	assert_no_duplicate_servers();
 	prov_checkpoint_free(cp);
 }
 END_TEST
@@ -265,16 +161,16 @@ END_TEST
 START_TEST(test_workflow_cancel_id_stops_the_runner_of_another_process)
 {
 	prov_checkpoint *cp;
-	pid_t runner;
+	struct test_cli_child runner;
 
 	write_chains("wf-remote", 150);
-	runner = start("workflow run chains.yaml");
-	cp = wait_for_step("wf-remote", 2, runner);
-	ck_assert_int_eq(run("workflow cancel wf-remote"), 0);
-	ck_assert_contains(out, "workflow wf-remote cancelled at step");
-	ck_assert_int_eq(finish(runner), 130);
-	ck_assert_int_eq(run("workflow cancel wf-remote"), 1);
-	ck_assert_contains(err, "is not running");
+	runner = test_cli_start(&cli, "workflow run chains.yaml");
+	cp = wait_for_step("wf-remote", 2, runner.pid);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow cancel wf-remote"), 0);
+	ck_assert_contains(cli.out, "workflow wf-remote cancelled at step");
+	ck_assert_int_eq(test_cli_finish(&cli, &runner), 130);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow cancel wf-remote"), 1);
+	ck_assert_contains(cli.err, "is not running");
 	prov_checkpoint_free(cp);
 }
 END_TEST
@@ -282,18 +178,18 @@ END_TEST
 START_TEST(test_a_second_runner_of_a_running_workflow_exits_4_naming_the_holder)
 {
 	prov_checkpoint *cp;
-	pid_t runner;
+	struct test_cli_child runner;
 	char holder[64];
 
 	write_chains("wf-twice", 150);
-	runner = start("workflow run chains.yaml");
-	cp = wait_for_step("wf-twice", 0, runner);
-	ck_assert_int_eq(run("workflow run chains.yaml"), 4);
-	snprintf(holder, sizeof(holder), "process %d", (int)runner);
-	ck_assert_contains(err, "workflow wf-twice is already running");
-	ck_assert_contains(err, holder);
-	ck_assert_int_eq(run("workflow resume wf-twice"), 4);
-	ck_assert_int_eq(finish(runner), 0);
+	runner = test_cli_start(&cli, "workflow run chains.yaml");
+	cp = wait_for_step("wf-twice", 0, runner.pid);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow run chains.yaml"), 4);
+	snprintf(holder, sizeof(holder), "process %d", (int)runner.pid);
+	ck_assert_contains(cli.err, "workflow wf-twice is already running");
+	ck_assert_contains(cli.err, holder);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow resume wf-twice"), 4);
+	ck_assert_int_eq(test_cli_finish(&cli, &runner), 0);
 	prov_checkpoint_free(cp);
 }
 END_TEST
@@ -357,8 +253,8 @@ START_TEST(test_a_workflow_runs_over_an_exec_provider_written_in_shell)
 		     "  - {id: first, provider: shell, action: create_server, params: {hostname: alpha}}\n"
 		     "  - {id: second, provider: shell, action: create_server,\n"
 		     "     params: {hostname: beta, peer: \"{{ops.first.output.ip_address}}\"}}\n");
-	ck_assert_int_eq(run("--json workflow run shell.yaml"), 0);
-	doc = json_tokener_parse(out);
+	ck_assert_int_eq(test_cli_run(&cli, "--json workflow run shell.yaml"), 0);
+	doc = json_tokener_parse(cli.out);
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_str_eq(doc_string(doc, "status"), "success");
 	ck_assert_str_eq(doc_string(doc, "result.data.operations.second.output.request.params.peer"),
@@ -380,20 +276,20 @@ START_TEST(test_workflow_rollback_retries_what_a_failed_rollback_left)
 		     "  - {id: c, provider: shell, action: create_server, params: {hostname: bad-1},"
 		     " depends_on: [b]}\n");
 	write_in_dir("refuse-beta", "");
-	ck_assert_int_eq(run("workflow run undo.yaml"), 1);
-	ck_assert_contains(out, "beta                 rollback failed");
-	ck_assert_contains(err, "1 rollback action failed");
+	ck_assert_int_eq(test_cli_run(&cli, "workflow run undo.yaml"), 1);
+	ck_assert_contains(cli.out, "beta                 rollback failed");
+	ck_assert_contains(cli.err, "1 rollback action failed");
 	ck_assert(!shell_server_exists("alpha"));
 	ck_assert(shell_server_exists("beta"));
-	ck_assert_int_eq(run("workflow rollback wf-undo"), 3);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow rollback wf-undo"), 3);
 	ck_assert(shell_server_exists("beta"));
-	ck_assert_int_eq(run("workflow status wf-undo"), 0);
-	ck_assert_contains(out, "status:   error, rolled back");
-	ck_assert_contains(out, "rollback: 1 action recorded");
+	ck_assert_int_eq(test_cli_run(&cli, "workflow status wf-undo"), 0);
+	ck_assert_contains(cli.out, "status:   error, rolled back");
+	ck_assert_contains(cli.out, "rollback: 1 action recorded");
 	touch(dir, "refuse-beta", false);
-	ck_assert_int_eq(run("workflow rollback wf-undo"), 0);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow rollback wf-undo"), 0);
 	ck_assert(!shell_server_exists("beta"));
-	ck_assert_int_eq(run("workflow resume wf-undo"), 1);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow resume wf-undo"), 1);
 	ck_assert(!shell_server_exists("alpha"));
 }
 END_TEST
@@ -413,24 +309,24 @@ START_TEST(test_exit_codes_say_success_failure_partial_and_conflict)
 
 	snprintf(yaml, sizeof(yaml), partial_yaml, "continue");
 	write_in_dir("partial.yaml", yaml);
-	ck_assert_int_eq(run("workflow run partial.yaml"), 3);
-	ck_assert_contains(out, "partial");
-	ck_assert_contains(err, "INJECTED_FAILURE");
-	ck_assert_int_eq(run("workflow run partial.yaml"), 3);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow run partial.yaml"), 3);
+	ck_assert_contains(cli.out, "partial");
+	ck_assert_contains(cli.err, "INJECTED_FAILURE");
+	ck_assert_int_eq(test_cli_run(&cli, "workflow run partial.yaml"), 3);
 	snprintf(yaml, sizeof(yaml), partial_yaml, "fail");
 	write_in_dir("partial.yaml", yaml);
-	ck_assert_int_eq(run("workflow run partial.yaml"), 4);
-	ck_assert_contains(err, "another definition");
-	ck_assert_int_eq(run("workflow rollback wf-exit"), 0);
-	ck_assert_contains(out, "rolled back");
-	ck_assert_int_eq(run("servers list --provider local"), 0);
-	ck_assert_ptr_null(strstr(out, "good-1"));
-	ck_assert_int_eq(run("workflow"), 2);
-	ck_assert_int_eq(run("workflow run"), 2);
-	ck_assert_int_eq(run("workflow resume ../etc"), 2);
-	ck_assert_int_eq(run("workflow run partial.yaml --parallel 0"), 2);
-	ck_assert_int_eq(run("workflow resume wf-nothing"), 1);
-	ck_assert_contains(err, "wf-nothing has no checkpoint");
+	ck_assert_int_eq(test_cli_run(&cli, "workflow run partial.yaml"), 4);
+	ck_assert_contains(cli.err, "another definition");
+	ck_assert_int_eq(test_cli_run(&cli, "workflow rollback wf-exit"), 0);
+	ck_assert_contains(cli.out, "rolled back");
+	ck_assert_int_eq(test_cli_run(&cli, "servers list --provider local"), 0);
+	ck_assert_ptr_null(strstr(cli.out, "good-1"));
+	ck_assert_int_eq(test_cli_run(&cli, "workflow"), 2);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow run"), 2);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow resume ../etc"), 2);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow run partial.yaml --parallel 0"), 2);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow resume wf-nothing"), 1);
+	ck_assert_contains(cli.err, "wf-nothing has no checkpoint");
 }
 END_TEST
 
@@ -440,10 +336,10 @@ START_TEST(test_a_failed_run_rolls_back_and_exits_1)
 
 	snprintf(yaml, sizeof(yaml), partial_yaml, "fail");
 	write_in_dir("fail.yaml", yaml);
-	ck_assert_int_eq(run("--json workflow run fail.yaml"), 1);
-	ck_assert_contains(out, "\"status\":\"error\"");
-	ck_assert_contains(out, "\"rolled_back\":true");
-	ck_assert_contains(err, "workflow wf-exit failed");
+	ck_assert_int_eq(test_cli_run(&cli, "--json workflow run fail.yaml"), 1);
+	ck_assert_contains(cli.out, "\"status\":\"error\"");
+	ck_assert_contains(cli.out, "\"rolled_back\":true");
+	ck_assert_contains(cli.err, "workflow wf-exit failed");
 }
 END_TEST
 
@@ -456,37 +352,37 @@ START_TEST(test_an_invalid_file_prints_every_problem_and_exits_1)
 		     "  - {id: b, provider: local, action: create_server, depends_on: [zz]}\n"
 		     "  - {id: c, provider: local, action: create_server,"
 		     " params: {zone: \"{{nowhere}}\"}}\n");
-	ck_assert_int_eq(run("workflow run bad.yaml"), 1);
-	ck_assert_contains(err, "bad.yaml:3: operation 'a': provider 'local' has no action 'create_servr'\n");
-	ck_assert_contains(err, "bad.yaml:4: operation 'b' depends on 'zz', which does not exist\n");
-	ck_assert_contains(err, "bad.yaml:5: unknown reference {{nowhere}}\n");
-	ck_assert_int_eq(run("workflow plan bad.yaml"), 1);
-	ck_assert_int_eq(run("workflow list"), 0);
-	ck_assert_contains(out, "no workflows");
+	ck_assert_int_eq(test_cli_run(&cli, "workflow run bad.yaml"), 1);
+	ck_assert_contains(cli.err, "bad.yaml:3: operation 'a': provider 'local' has no action 'create_servr'\n");
+	ck_assert_contains(cli.err, "bad.yaml:4: operation 'b' depends on 'zz', which does not exist\n");
+	ck_assert_contains(cli.err, "bad.yaml:5: unknown reference {{nowhere}}\n");
+	ck_assert_int_eq(test_cli_run(&cli, "workflow plan bad.yaml"), 1);
+	ck_assert_int_eq(test_cli_run(&cli, "workflow list"), 0);
+	ck_assert_contains(cli.out, "no workflows");
 }
 END_TEST
 
 START_TEST(test_plan_graph_status_and_list_print_what_they_promise)
 {
 	write_chains("wf-show", 0);
-	ck_assert_int_eq(run("workflow plan chains.yaml"), 0);
-	ck_assert_contains(out, "workflow wf-show (wf-show): 10 operations, parallel 2\nlevel 0\n");
-	ck_assert_contains(out, "op-9");
-	ck_assert_int_eq(run("--json workflow plan chains.yaml"), 0);
-	ck_assert_contains(out, "\"levels\":[[");
-	ck_assert_int_eq(run("workflow graph chains.yaml --format mermaid"), 0);
-	ck_assert_contains(out, "flowchart LR\n");
-	ck_assert_int_eq(run("workflow graph chains.yaml"), 0);
-	ck_assert_contains(out, "\"op-0\" -> \"op-2\";");
-	ck_assert_int_eq(run("workflow run chains.yaml"), 0);
-	ck_assert_contains(out, "  op-9                 completed");
-	ck_assert_contains(out, "workflow wf-show (wf-show): success");
-	ck_assert_int_eq(run("workflow list"), 0);
-	ck_assert_contains(out, "wf-show");
-	ck_assert_contains(out, "10/10");
-	ck_assert_int_eq(run("--json workflow status wf-show"), 0);
-	ck_assert_contains(out, "\"workflow_id\":\"wf-show\"");
-	ck_assert_contains(out, "\"definition_sha256\"");
+	ck_assert_int_eq(test_cli_run(&cli, "workflow plan chains.yaml"), 0);
+	ck_assert_contains(cli.out, "workflow wf-show (wf-show): 10 operations, parallel 2\nlevel 0\n");
+	ck_assert_contains(cli.out, "op-9");
+	ck_assert_int_eq(test_cli_run(&cli, "--json workflow plan chains.yaml"), 0);
+	ck_assert_contains(cli.out, "\"levels\":[[");
+	ck_assert_int_eq(test_cli_run(&cli, "workflow graph chains.yaml --format mermaid"), 0);
+	ck_assert_contains(cli.out, "flowchart LR\n");
+	ck_assert_int_eq(test_cli_run(&cli, "workflow graph chains.yaml"), 0);
+	ck_assert_contains(cli.out, "\"op-0\" -> \"op-2\";");
+	ck_assert_int_eq(test_cli_run(&cli, "workflow run chains.yaml"), 0);
+	ck_assert_contains(cli.out, "  op-9                 completed");
+	ck_assert_contains(cli.out, "workflow wf-show (wf-show): success");
+	ck_assert_int_eq(test_cli_run(&cli, "workflow list"), 0);
+	ck_assert_contains(cli.out, "wf-show");
+	ck_assert_contains(cli.out, "10/10");
+	ck_assert_int_eq(test_cli_run(&cli, "--json workflow status wf-show"), 0);
+	ck_assert_contains(cli.out, "\"workflow_id\":\"wf-show\"");
+	ck_assert_contains(cli.out, "\"definition_sha256\"");
 }
 END_TEST
 
