@@ -43,15 +43,33 @@ static double draw(local_provider *lp)
 	return (double)((lp->rng * 0x2545f4914f6cdd1dull) >> 11) / (double)(1ull << 53);
 }
 
-/* The injected latency (cancellable) and the seeded random failure. */
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The injected latency, in steps that check for a cancel, then the seeded
+ * random failure. When the latency would outlast the call's deadline, the
+ * wait ends one millisecond past it (the host judges an overrun by a later
+ * millisecond than the deadline) and the call fails as a timeout.
+ */
 static int before_call(local_provider *lp, const prov_call *call)
 {
 	for (int64_t left = lp->latency_ms; left > 0; left -= 10) {
-		struct timespec ts = { 0, (left < 10 ? left : 10) * 1000000L };
+		int64_t step = left < 10 ? left : 10;
+		int64_t remaining = call->remaining_ms(call);
 
 		if (call->cancelled(call))
 			return fail(call, "CANCELLED", "%s was cancelled", call->action);
-		nanosleep(&ts, NULL);
+		if (remaining >= 0 && remaining < step) {
+			sleep_ms(remaining + 1);
+			return fail(call, "timeout", "%s reached its deadline within its %lld ms of latency",
+				    call->action, (long long)lp->latency_ms);
+		}
+		sleep_ms(step);
 	}
 	if (lp->fail_rate > 0 && draw(lp) < lp->fail_rate)
 		return fail(call, "INJECTED_FAILURE", "%s failed by fail_rate", call->action);

@@ -1,7 +1,8 @@
 /*
- * The standard events of docs/EVENTS.md. Each helper writes the members
- * with the JSON escaper of core/strbuf.h and JSON values checked by
- * bus/payload.c, then publishes them without a second check.
+ * The standard events of docs/EVENTS.md. Each helper lists its event's
+ * members; publish_event() writes them with the JSON escaper of
+ * core/strbuf.h and JSON values checked by bus/payload.c, then publishes
+ * them without a second check.
  */
 #include "bus/ring.h"
 #include "bus/payload.h"
@@ -18,8 +19,6 @@ typedef struct event_fields {
 	prov_strbuf buf;
 	int status;
 } event_fields;
-
-#define EVENT_FIELDS(type) { type, PROV_STRBUF_INIT, PROV_OK }
 
 static bool add_name(event_fields *f, const char *name)
 {
@@ -47,16 +46,6 @@ static void add_string(event_fields *f, const char *name, const char *value, boo
 		prov_strbuf_put_json_string(&f->buf, value, strlen(value));
 	else
 		prov_strbuf_puts(&f->buf, "null");
-}
-
-static void add_id(event_fields *f, const char *name, const char *value)
-{
-	add_string(f, name, value, true);
-}
-
-static void add_message(event_fields *f, const char *name, const char *value)
-{
-	add_string(f, name, value, false);
 }
 
 static void add_int(event_fields *f, const char *name, long long value)
@@ -87,113 +76,145 @@ static int publish_fields(uint64_t *seq, prov_bus *bus, event_fields *f)
 	return r;
 }
 
+/* One member of a standard event: its name and its value of one kind. */
+typedef struct event_member {
+	enum { MEMBER_ID, MEMBER_MESSAGE, MEMBER_INT, MEMBER_JSON } kind;
+	const char *name;
+	const char *text;       /* ID and MESSAGE: the string; JSON: the document */
+	long long number;       /* INT */
+} event_member;
+
+/* An id may not be NULL; a message may (written as null). */
+#define ID(name, value) { MEMBER_ID, name, value, 0 }
+#define MESSAGE(name, value) { MEMBER_MESSAGE, name, value, 0 }
+#define INT(name, value) { MEMBER_INT, name, NULL, value }
+#define JSON(name, value) { MEMBER_JSON, name, value, 0 }
+
+static void add_member(event_fields *f, const event_member *m)
+{
+	switch (m->kind) {
+	case MEMBER_ID:
+	case MEMBER_MESSAGE:
+		add_string(f, m->name, m->text, m->kind == MEMBER_ID);
+		break;
+	case MEMBER_INT:
+		add_int(f, m->name, m->number);
+		break;
+	case MEMBER_JSON:
+		add_json(f, m->name, m->text);
+		break;
+	}
+}
+
+static int publish_event(uint64_t *seq, prov_bus *bus, const char *type,
+			 const event_member *members, size_t count)
+{
+	event_fields f = { type, PROV_STRBUF_INIT, PROV_OK };
+
+	for (size_t i = 0; i < count; i++)
+		add_member(&f, &members[i]);
+	return publish_fields(seq, bus, &f);
+}
+
+#define PUBLISH(seq, bus, type, members) \
+	publish_event(seq, bus, type, members, sizeof(members) / sizeof(members[0]))
+
 int prov_bus_publish_workflow_started(uint64_t *seq, prov_bus *bus, const char *workflow_id,
 				      const char *name)
 {
-	event_fields f = EVENT_FIELDS("WorkflowStarted");
+	const event_member members[] = { ID("workflow_id", workflow_id), ID("name", name) };
 
-	add_id(&f, "workflow_id", workflow_id);
-	add_id(&f, "name", name);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, "WorkflowStarted", members);
 }
 
 int prov_bus_publish_workflow_completed(uint64_t *seq, prov_bus *bus, const char *workflow_id,
 					const char *result_json)
 {
-	event_fields f = EVENT_FIELDS("WorkflowCompleted");
+	const event_member members[] = {
+		ID("workflow_id", workflow_id), JSON("result", result_json),
+	};
 
-	add_id(&f, "workflow_id", workflow_id);
-	add_json(&f, "result", result_json);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, "WorkflowCompleted", members);
 }
 
 int prov_bus_publish_workflow_failed(uint64_t *seq, prov_bus *bus, const char *workflow_id,
 				     const char *error)
 {
-	event_fields f = EVENT_FIELDS("WorkflowFailed");
+	const event_member members[] = { ID("workflow_id", workflow_id), MESSAGE("error", error) };
 
-	add_id(&f, "workflow_id", workflow_id);
-	add_message(&f, "error", error);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, "WorkflowFailed", members);
 }
 
 int prov_bus_publish_workflow_cancelled(uint64_t *seq, prov_bus *bus, const char *workflow_id)
 {
-	event_fields f = EVENT_FIELDS("WorkflowCancelled");
+	const event_member members[] = { ID("workflow_id", workflow_id) };
 
-	add_id(&f, "workflow_id", workflow_id);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, "WorkflowCancelled", members);
 }
 
 int prov_bus_publish_operation_started(uint64_t *seq, prov_bus *bus, const char *workflow_id,
 				       const char *op, int attempt)
 {
-	event_fields f = EVENT_FIELDS("OperationStarted");
+	const event_member members[] = {
+		ID("workflow_id", workflow_id), ID("op", op), INT("attempt", attempt),
+	};
 
-	add_id(&f, "workflow_id", workflow_id);
-	add_id(&f, "op", op);
-	add_int(&f, "attempt", attempt);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, "OperationStarted", members);
 }
 
 int prov_bus_publish_operation_completed(uint64_t *seq, prov_bus *bus, const char *workflow_id,
 					 const char *op, const char *output_json)
 {
-	event_fields f = EVENT_FIELDS("OperationCompleted");
+	const event_member members[] = {
+		ID("workflow_id", workflow_id), ID("op", op), JSON("output", output_json),
+	};
 
-	add_id(&f, "workflow_id", workflow_id);
-	add_id(&f, "op", op);
-	add_json(&f, "output", output_json);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, "OperationCompleted", members);
 }
 
 int prov_bus_publish_operation_failed(uint64_t *seq, prov_bus *bus, const char *workflow_id,
 				      const char *op, const char *error, int attempts)
 {
-	event_fields f = EVENT_FIELDS("OperationFailed");
+	const event_member members[] = {
+		ID("workflow_id", workflow_id), ID("op", op), MESSAGE("error", error),
+		INT("attempts", attempts),
+	};
 
-	add_id(&f, "workflow_id", workflow_id);
-	add_id(&f, "op", op);
-	add_message(&f, "error", error);
-	add_int(&f, "attempts", attempts);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, "OperationFailed", members);
 }
 
 int prov_bus_publish_operation_retrying(uint64_t *seq, prov_bus *bus, const char *workflow_id,
 					const char *op, int attempt, long long delay_ms,
 					const char *error)
 {
-	event_fields f = EVENT_FIELDS("OperationRetrying");
+	const event_member members[] = {
+		ID("workflow_id", workflow_id), ID("op", op), INT("attempt", attempt),
+		INT("delay_ms", delay_ms), MESSAGE("error", error),
+	};
 
-	add_id(&f, "workflow_id", workflow_id);
-	add_id(&f, "op", op);
-	add_int(&f, "attempt", attempt);
-	add_int(&f, "delay_ms", delay_ms);
-	add_message(&f, "error", error);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, "OperationRetrying", members);
 }
 
 int prov_bus_publish_operation_skipped(uint64_t *seq, prov_bus *bus, const char *workflow_id,
 				       const char *op, const char *reason)
 {
-	event_fields f = EVENT_FIELDS("OperationSkipped");
+	const event_member members[] = {
+		ID("workflow_id", workflow_id), ID("op", op), MESSAGE("reason", reason),
+	};
 
-	add_id(&f, "workflow_id", workflow_id);
-	add_id(&f, "op", op);
-	add_message(&f, "reason", reason);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, "OperationSkipped", members);
 }
 
 static int publish_resource(uint64_t *seq, prov_bus *bus, const char *type,
 			    const char *provider, const char *resource_type,
 			    const char *resource_id)
 {
-	event_fields f = EVENT_FIELDS(type);
+	const event_member members[] = {
+		ID("provider", provider), ID("resource_type", resource_type),
+		ID("resource_id", resource_id),
+	};
 
-	add_id(&f, "provider", provider);
-	add_id(&f, "resource_type", resource_type);
-	add_id(&f, "resource_id", resource_id);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, type, members);
 }
 
 int prov_bus_publish_resource_created(uint64_t *seq, prov_bus *bus, const char *provider,
@@ -214,54 +235,51 @@ int prov_bus_publish_configuration_changed(uint64_t *seq, prov_bus *bus, const c
 					   const char *old_value_json,
 					   const char *new_value_json)
 {
-	event_fields f = EVENT_FIELDS("ConfigurationChanged");
+	const event_member plain[] = {
+		ID("key", key), JSON("old_value", old_value_json),
+		JSON("new_value", new_value_json),
+	};
+	const event_member redacted[] = {
+		ID("key", key), MESSAGE("old_value", PROV_REDACTED),
+		MESSAGE("new_value", PROV_REDACTED),
+	};
 
-	add_id(&f, "key", key);
-	if (f.status == PROV_OK && prov_key_is_secret(key)) {
-		add_message(&f, "old_value", PROV_REDACTED);
-		add_message(&f, "new_value", PROV_REDACTED);
-	} else {
-		add_json(&f, "old_value", old_value_json);
-		add_json(&f, "new_value", new_value_json);
-	}
-	return publish_fields(seq, bus, &f);
+	if (key && prov_key_is_secret(key))
+		return PUBLISH(seq, bus, "ConfigurationChanged", redacted);
+	return PUBLISH(seq, bus, "ConfigurationChanged", plain);
 }
 
 int prov_bus_publish_rollback_started(uint64_t *seq, prov_bus *bus, const char *workflow_id)
 {
-	event_fields f = EVENT_FIELDS("RollbackStarted");
+	const event_member members[] = { ID("workflow_id", workflow_id) };
 
-	add_id(&f, "workflow_id", workflow_id);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, "RollbackStarted", members);
 }
 
 int prov_bus_publish_rollback_completed(uint64_t *seq, prov_bus *bus, const char *workflow_id,
 					const char *undone_json)
 {
-	event_fields f = EVENT_FIELDS("RollbackCompleted");
+	const event_member members[] = {
+		ID("workflow_id", workflow_id), JSON("undone", undone_json),
+	};
 
-	add_id(&f, "workflow_id", workflow_id);
-	add_json(&f, "undone", undone_json);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, "RollbackCompleted", members);
 }
 
 int prov_bus_publish_rollback_failed(uint64_t *seq, prov_bus *bus, const char *workflow_id,
 				     const char *action_json, const char *error)
 {
-	event_fields f = EVENT_FIELDS("RollbackFailed");
+	const event_member members[] = {
+		ID("workflow_id", workflow_id), JSON("action", action_json), MESSAGE("error", error),
+	};
 
-	add_id(&f, "workflow_id", workflow_id);
-	add_json(&f, "action", action_json);
-	add_message(&f, "error", error);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, "RollbackFailed", members);
 }
 
 int prov_bus_publish_checkpoint_saved(uint64_t *seq, prov_bus *bus, const char *workflow_id,
 				      long long step)
 {
-	event_fields f = EVENT_FIELDS("CheckpointSaved");
+	const event_member members[] = { ID("workflow_id", workflow_id), INT("step", step) };
 
-	add_id(&f, "workflow_id", workflow_id);
-	add_int(&f, "step", step);
-	return publish_fields(seq, bus, &f);
+	return PUBLISH(seq, bus, "CheckpointSaved", members);
 }

@@ -68,22 +68,6 @@ static int open_store(const struct cli_globals *g, prov_checkpoint_store **out)
 	return rc;
 }
 
-static void print_json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void print_list_json(const prov_checkpoint_list *list)
 {
 	size_t n = prov_checkpoint_list_count(list);
@@ -93,19 +77,19 @@ static void print_list_json(const prov_checkpoint_list *list)
 		const char *error = prov_checkpoint_list_error_at(list, i);
 
 		printf("%s{\"workflow_id\":", i ? "," : "");
-		print_json_string(prov_checkpoint_list_id_at(list, i));
+		cli_print_json_string(prov_checkpoint_list_id_at(list, i));
 		printf(",\"step\":%lld,\"timestamp\":", prov_checkpoint_list_step_at(list, i));
-		print_json_string(prov_checkpoint_list_timestamp_at(list, i));
+		cli_print_json_string(prov_checkpoint_list_timestamp_at(list, i));
 		fputs(",\"error\":", stdout);
 		if (error)
-			print_json_string(error);
+			cli_print_json_string(error);
 		else
 			fputs("null", stdout);
 		putchar('}');
 	}
 	fputs("],\"next\":", stdout);
 	if (prov_checkpoint_list_next(list))
-		print_json_string(prov_checkpoint_list_next(list));
+		cli_print_json_string(prov_checkpoint_list_next(list));
 	else
 		fputs("null", stdout);
 	fputs("}\n", stdout);
@@ -189,7 +173,7 @@ static int delete_checkpoint(const struct cli_globals *g, prov_checkpoint_store 
 		return cli_report_error(CLI_EXIT_FAILURE);
 	if (g->json) {
 		fputs("{\"deleted\":", stdout);
-		print_json_string(id);
+		cli_print_json_string(id);
 		fputs("}\n", stdout);
 	} else {
 		printf("deleted checkpoint %s\n", id);

@@ -66,6 +66,9 @@ int cli_load_resolver(const struct cli_globals *g, prov_config_resolver **out);
  * value, advancing *i past it, or NULL when argv[*i] is not that option. */
 const char *cli_option_value(const char *name, int argc, char **argv, int *i);
 
+/* Print s on stdout as a JSON string, quoted and escaped. */
+void cli_print_json_string(const char *s);
+
 /* provisioning config show|get|validate|dump */
 int cli_config(const struct cli_globals *g, int argc, char **argv);
 

@@ -30,30 +30,16 @@ static int parse_format(const char *name, prov_format *out)
 	return CLI_EXIT_OK;
 }
 
-/* "--name VALUE" or "--name=VALUE"; NULL when argv[*i] is not that option. */
-static const char *option_value(const char *name, int argc, char **argv, int *i)
-{
-	size_t len = strlen(name);
-
-	if (strncmp(argv[*i], name, len) != 0)
-		return NULL;
-	if (argv[*i][len] == '=')
-		return argv[*i] + len + 1;
-	if (argv[*i][len] != '\0' || *i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
-}
-
 static int parse_options(int argc, char **argv, struct config_options *o)
 {
 	for (int i = 2; i < argc; i++) {
 		const char *value;
 		int rc;
 
-		if ((value = option_value("--format", argc, argv, &i))) {
+		if ((value = cli_option_value("--format", argc, argv, &i))) {
 			if ((rc = parse_format(value, &o->format)))
 				return rc;
-		} else if ((value = option_value("--schema", argc, argv, &i))) {
+		} else if ((value = cli_option_value("--schema", argc, argv, &i))) {
 			o->schema = value;
 		} else if (strcmp(argv[i], "--origin") == 0) {
 			o->origin = true;
@@ -68,21 +54,6 @@ static int parse_options(int argc, char **argv, struct config_options *o)
 		}
 	}
 	return CLI_EXIT_OK;
-}
-
-static void print_json_string(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
 }
 
 /* Append a key to a path, quoting keys that hold a dot, a quote or a backslash. */
@@ -118,11 +89,11 @@ static int print_origin_leaf(const prov_config *c, const char *path, bool secret
 		return rc;
 	if (o->format == PROV_FORMAT_JSON) {
 		fputs(*first ? "[\n  {\"key\": " : ",\n  {\"key\": ", stdout);
-		print_json_string(path);
+		cli_print_json_string(path);
 		printf(", \"value\": %s, \"layer\": ", value ? value : "\"***\"");
-		print_json_string(layer);
+		cli_print_json_string(layer);
 		fputs(", \"file\": ", stdout);
-		print_json_string(file);
+		cli_print_json_string(file);
 		printf(", \"line\": %d}", line);
 	} else {
 		printf("%s = %s  # %s", path, value ? value : "\"***\"", file);

@@ -1,16 +1,11 @@
 /* provisioning extensions list: every extension found, loaded or with its reason. */
 #include "cli/plugin_host.h"
 
-#include <json-c/json.h>
 #include <stdio.h>
-#include <string.h>
 
 static const char *member(json_object *o, const char *key)
 {
-	json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-	       ? json_object_get_string(v) : "-";
+	return cli_json_member(o, key, "-");
 }
 
 static void print_table(json_object *doc)
@@ -32,28 +27,14 @@ static void print_table(json_object *doc)
 	}
 }
 
+static const struct cli_registry_listing extensions_listing = {
+	.usage = "usage: provisioning extensions list",
+	.load_extensions = true,
+	.to_json = prov_registry_extensions_json,
+	.print_table = print_table,
+};
+
 int cli_extensions(const struct cli_globals *g, int argc, char **argv)
 {
-	struct cli_plugin_host host;
-	char *json = NULL;
-	int rc;
-
-	if (argc != 2 || strcmp(argv[1], "list") != 0)
-		return cli_usage_error("usage: provisioning extensions list");
-	rc = cli_plugin_host_open(&host, g);
-	if (rc == CLI_EXIT_OK)
-		rc = cli_plugin_host_load_extensions(&host);
-	if (rc == CLI_EXIT_OK && prov_registry_extensions_json(&json, host.registry) != PROV_OK)
-		rc = cli_report_error(CLI_EXIT_FAILURE);
-	if (rc == CLI_EXIT_OK && g->json) {
-		printf("%s\n", json);
-	} else if (rc == CLI_EXIT_OK) {
-		json_object *doc = json_tokener_parse(json);
-
-		print_table(doc);
-		json_object_put(doc);
-	}
-	prov_free(json);
-	cli_plugin_host_close(&host);
-	return rc;
+	return cli_registry_list(g, argc, argv, &extensions_listing);
 }

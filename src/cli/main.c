@@ -76,6 +76,22 @@ int cli_report_error(int exit_code)
 	return exit_code;
 }
 
+void cli_print_json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
 static int push_option(const char ***list, int *count, const char *value)
 {
 	const char **grown = realloc(*list, sizeof(**list) * (size_t)(*count + 1));

@@ -141,3 +141,38 @@ void cli_plugin_host_close(struct cli_plugin_host *h)
 	free_list(h->blocked);
 	memset(h, 0, sizeof(*h));
 }
+
+int cli_registry_list(const struct cli_globals *g, int argc, char **argv,
+		      const struct cli_registry_listing *listing)
+{
+	struct cli_plugin_host host;
+	char *json = NULL;
+	int rc;
+
+	if (argc != 2 || strcmp(argv[1], "list") != 0)
+		return cli_usage_error("%s", listing->usage);
+	rc = cli_plugin_host_open(&host, g);
+	if (rc == CLI_EXIT_OK && listing->load_extensions)
+		rc = cli_plugin_host_load_extensions(&host);
+	if (rc == CLI_EXIT_OK && listing->to_json(&json, host.registry) != PROV_OK)
+		rc = cli_report_error(CLI_EXIT_FAILURE);
+	if (rc == CLI_EXIT_OK && g->json) {
+		printf("%s\n", json);
+	} else if (rc == CLI_EXIT_OK) {
+		json_object *doc = json_tokener_parse(json);
+
+		listing->print_table(doc);
+		json_object_put(doc);
+	}
+	prov_free(json);
+	cli_plugin_host_close(&host);
+	return rc;
+}
+
+const char *cli_json_member(json_object *o, const char *key, const char *fallback)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
+	       ? json_object_get_string(v) : fallback;
+}

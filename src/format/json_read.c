@@ -291,60 +291,47 @@ static int parse_member(struct reader *r, prov_value *table, int depth)
 	return rc;
 }
 
-static int parse_object(struct reader *r, int depth, prov_value **out)
+static int parse_item(struct reader *r, prov_value *array, int depth)
 {
-	prov_value *table = prov_value_table(r->src, r->line);
-	int rc = PROV_OK;
+	prov_value *item;
+	int rc = parse_value(r, depth, &item);
 
-	if (!table)
-		return PROV_ENOMEM;
-	r->p++;
-	skip_space(r);
-	if (r->p < r->end && *r->p == '}') {
-		r->p++;
-		*out = table;
-		return PROV_OK;
-	}
-	for (;;) {
-		rc = parse_member(r, table, depth);
-		if (rc)
-			break;
-		skip_space(r);
-		if (r->p < r->end && *r->p == ',') {
-			r->p++;
-			continue;
-		}
-		rc = expect(r, '}', "',' or '}' in an object");
-		break;
-	}
-	if (rc) {
-		prov_value_unref(table);
-		return rc;
-	}
-	*out = table;
-	return PROV_OK;
+	return rc == PROV_OK ? prov_array_push(array, item) : rc;
 }
 
-static int parse_array(struct reader *r, int depth, prov_value **out)
+/* An object or an array: how to make one, read an element, and where it ends. */
+typedef struct container_kind {
+	prov_value *(*make)(prov_source *src, uint32_t line);
+	int (*parse_element)(struct reader *r, prov_value *container, int depth);
+	char close;
+	const char *expected;   /* what the error says belongs after an element */
+} container_kind;
+
+static const container_kind object_kind = {
+	prov_value_table, parse_member, '}', "',' or '}' in an object",
+};
+static const container_kind array_kind = {
+	prov_value_array, parse_item, ']', "',' or ']' in an array",
+};
+
+/* The elements after the opening bracket, separated by commas, to the closing one. */
+static int parse_container(struct reader *r, int depth, const container_kind *kind,
+			   prov_value **out)
 {
-	prov_value *array = prov_value_array(r->src, r->line);
+	prov_value *container = kind->make(r->src, r->line);
 	int rc = PROV_OK;
 
-	if (!array)
+	if (!container)
 		return PROV_ENOMEM;
 	r->p++;
 	skip_space(r);
-	if (r->p < r->end && *r->p == ']') {
+	if (r->p < r->end && *r->p == kind->close) {
 		r->p++;
-		*out = array;
+		*out = container;
 		return PROV_OK;
 	}
 	for (;;) {
-		prov_value *item;
-
-		rc = parse_value(r, depth, &item);
-		if (rc == PROV_OK)
-			rc = prov_array_push(array, item);
+		rc = kind->parse_element(r, container, depth);
 		if (rc)
 			break;
 		skip_space(r);
@@ -352,14 +339,14 @@ static int parse_array(struct reader *r, int depth, prov_value **out)
 			r->p++;
 			continue;
 		}
-		rc = expect(r, ']', "',' or ']' in an array");
+		rc = expect(r, kind->close, kind->expected);
 		break;
 	}
 	if (rc) {
-		prov_value_unref(array);
+		prov_value_unref(container);
 		return rc;
 	}
-	*out = array;
+	*out = container;
 	return PROV_OK;
 }
 
@@ -373,8 +360,8 @@ static int parse_value(struct reader *r, int depth, prov_value **out)
 	case '[':
 		if (depth >= PROV_DOCUMENT_MAX_DEPTH)
 			return fail(r, "nesting deeper than %d levels", PROV_DOCUMENT_MAX_DEPTH);
-		return *r->p == '{' ? parse_object(r, depth + 1, out)
-				    : parse_array(r, depth + 1, out);
+		return parse_container(r, depth + 1, *r->p == '{' ? &object_kind : &array_kind,
+				       out);
 	case '"':
 		r->p++;
 		if (parse_string_body(r))

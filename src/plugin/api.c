@@ -187,11 +187,28 @@ static void context_of(prov_call_context *ctx, const prov_call_options *options)
 	ctx->userdata = options->userdata;
 }
 
-static int public_result(char **document, prov_call_result *result, int rc)
+/* prov_registry_call_action() or prov_registry_call_task(). */
+typedef int registry_call(prov_call_result *out, prov_registry *registry, const char *name,
+			  const char *action, const char *params_json,
+			  const prov_call_context *ctx);
+
+/* A call through the public API: `what` names it when there is no *document to fill. */
+static int public_call(char **document, registry_call *call, const char *what,
+		       prov_registry *registry, const char *name, const char *action,
+		       const char *params_json, const prov_call_options *options)
 {
-	*document = result->document;
-	result->document = NULL;
-	prov_call_result_release(result);
+	prov_call_result result;
+	prov_call_context ctx;
+	int rc;
+
+	if (!document)
+		return prov_err_set(PROV_EINVAL, PROV_ERRCAT_INVALID_ARGUMENT,
+				    "%s needs somewhere to put its document", what);
+	context_of(&ctx, options);
+	rc = call(&result, registry, name, action, params_json, &ctx);
+	*document = result.document;
+	result.document = NULL;
+	prov_call_result_release(&result);
 	return rc;
 }
 
@@ -199,16 +216,8 @@ int prov_provider_call(char **document, prov_registry *registry, const char *pro
 		       const char *action, const char *params_json,
 		       const prov_call_options *options)
 {
-	prov_call_result result;
-	prov_call_context ctx;
-
-	if (!document)
-		return prov_err_set(PROV_EINVAL, PROV_ERRCAT_INVALID_ARGUMENT,
-				    "a provider call needs somewhere to put its document");
-	context_of(&ctx, options);
-	return public_result(document, &result,
-			     prov_registry_call_action(&result, registry, provider, action,
-						       params_json, &ctx));
+	return public_call(document, prov_registry_call_action, "a provider call", registry,
+			   provider, action, params_json, options);
 }
 
 /* params {"id": id} for the actions on one server. */
@@ -266,14 +275,6 @@ int prov_extension_run_task(char **document, prov_registry *registry, const char
 			    const char *task, const char *params_json,
 			    const prov_call_options *options)
 {
-	prov_call_result result;
-	prov_call_context ctx;
-
-	if (!document)
-		return prov_err_set(PROV_EINVAL, PROV_ERRCAT_INVALID_ARGUMENT,
-				    "an extension task needs somewhere to put its document");
-	context_of(&ctx, options);
-	return public_result(document, &result,
-			     prov_registry_call_task(&result, registry, extension, task,
-						     params_json, &ctx));
+	return public_call(document, prov_registry_call_task, "an extension task", registry,
+			   extension, task, params_json, options);
 }

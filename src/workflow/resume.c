@@ -41,12 +41,14 @@ static int stored_definition(prov_workflow **out, const prov_checkpoint *cp, con
 	return PROV_OK;
 }
 
-/* Acquire id, load its checkpoint and the definition in it. */
-static int open_stored(struct wf_run *run, prov_checkpoint **cp, prov_workflow **wf,
-		       const char *id)
+/* Start a run on id: acquire it, load its checkpoint and the definition in it. */
+static int open_stored(struct wf_run *run, prov_workflow_runner *runner, prov_checkpoint **cp,
+		       prov_workflow **wf, const char *id)
 {
-	int rc = wf_load_owned(cp, run, id);
+	int rc;
 
+	wf_run_init(run, runner, NULL);
+	rc = wf_load_owned(cp, run, id);
 	*wf = NULL;
 	if (rc == PROV_OK && !*cp)
 		rc = prov_err_set(PROV_ENOTFOUND, PROV_ERRCAT_WORKFLOW,
@@ -60,10 +62,23 @@ static int open_stored(struct wf_run *run, prov_checkpoint **cp, prov_workflow *
 	return rc;
 }
 
-static int enter(prov_workflow_runner *runner, const char *id)
+/* End what open_stored() started (cp is NULL when the run took it) and leave the runner. */
+static int close_stored(struct wf_run *run, prov_checkpoint *cp, prov_workflow *wf, int rc)
+{
+	prov_checkpoint_free(cp);
+	rc = wf_run_end(run, rc);
+	prov_workflow_free(wf);
+	wf_runner_leave(run->runner, true);
+	return rc;
+}
+
+/* Clear *result, then enter the runner for a valid id. */
+static int enter(char **result, prov_workflow_runner *runner, const char *id)
 {
 	int rc = wf_require_environment(runner);
 
+	if (result)
+		*result = NULL;
 	if (rc == PROV_OK)
 		rc = prov_workflow_id_validate(id);
 	return rc ? rc : wf_runner_enter(runner);
@@ -85,12 +100,9 @@ int prov_workflow_resume(char **result, prov_workflow_runner *runner, const char
 	struct wf_run run;
 	int rc;
 
-	if (result)
-		*result = NULL;
-	if ((rc = enter(runner, workflow_id)))
+	if ((rc = enter(result, runner, workflow_id)))
 		return rc;
-	wf_run_init(&run, runner, NULL);
-	rc = open_stored(&run, &cp, &wf, workflow_id);
+	rc = open_stored(&run, runner, &cp, &wf, workflow_id);
 	if (rc == PROV_OK && finished_for_resume(summary = wf_stored_summary(cp))) {
 		rc = wf_return_stored(result, wf, cp, summary);
 	} else if (rc == PROV_OK && (rc = wf_check(&run.env, NULL, runner, wf)) == PROV_OK) {
@@ -98,11 +110,7 @@ int prov_workflow_resume(char **result, prov_workflow_runner *runner, const char
 		cp = NULL;
 	}
 	json_object_put(summary);
-	prov_checkpoint_free(cp);
-	rc = wf_run_end(&run, rc);
-	prov_workflow_free(wf);
-	wf_runner_leave(runner, true);
-	return rc;
+	return close_stored(&run, cp, wf, rc);
 }
 
 /*
@@ -157,21 +165,14 @@ int prov_workflow_rollback(char **result, prov_workflow_runner *runner, const ch
 	struct wf_run run;
 	int rc;
 
-	if (result)
-		*result = NULL;
-	if ((rc = enter(runner, workflow_id)))
+	if ((rc = enter(result, runner, workflow_id)))
 		return rc;
-	wf_run_init(&run, runner, NULL);
-	rc = open_stored(&run, &cp, &wf, workflow_id);
+	rc = open_stored(&run, runner, &cp, &wf, workflow_id);
 	if (rc == PROV_OK)
 		rc = wf_env_open(&run.env, runner, wf);
 	if (rc == PROV_OK) {
 		rc = roll_back_stored(result, &run, cp);
 		cp = NULL;
 	}
-	prov_checkpoint_free(cp);
-	rc = wf_run_end(&run, rc);
-	prov_workflow_free(wf);
-	wf_runner_leave(runner, true);
-	return rc;
+	return close_stored(&run, cp, wf, rc);
 }

@@ -6,6 +6,8 @@
 #include "test-util.h"
 #include "plugin-test.h"
 
+#include "core/clock.h"
+
 #include <sys/stat.h>
 
 typedef struct fixture {
@@ -236,6 +238,27 @@ START_TEST(test_fail_rate_is_reproducible_from_its_seed)
 }
 END_TEST
 
+START_TEST(test_latency_stops_at_the_deadline_and_fails_the_call_as_a_timeout)
+{
+	fixture f = start_local("\"latency_ms\":20000");
+	prov_call_options opt = PROV_CALL_OPTIONS_INIT;
+	int64_t started = prov_clock_monotonic_ns();
+	char *doc = NULL;
+	json_object *d;
+	int rc;
+
+	opt.timeout_ms = 50;
+	rc = prov_provider_list_servers(&doc, f.reg, "local", &opt);
+	ck_assert_msg(rc == PROV_ETIMEOUT, "%d %s", rc, prov_error_last()->message);
+	/* Far below the latency: the wait ended at the deadline, not 20 s later. */
+	ck_assert_int_lt((prov_clock_monotonic_ns() - started) / 1000000, 10000);
+	d = test_document(doc, "error");
+	ck_assert_str_eq(test_doc_string(d, "error.code"), "timeout");
+	json_object_put(d);
+	stop_local(&f);
+}
+END_TEST
+
 START_TEST(test_bad_config_is_refused_naming_the_key)
 {
 	const char *plugins[] = { "shipped:local", NULL };
@@ -299,6 +322,7 @@ static Suite *local_suite(void)
 	tcase_add_test(tc, test_server_status_follows_start_and_stop);
 	tcase_add_test(tc, test_fail_on_makes_the_named_creates_fail);
 	tcase_add_test(tc, test_fail_rate_is_reproducible_from_its_seed);
+	tcase_add_test(tc, test_latency_stops_at_the_deadline_and_fails_the_call_as_a_timeout);
 	tcase_add_test(tc, test_bad_config_is_refused_naming_the_key);
 	tcase_add_test(tc, test_the_default_state_dir_lies_under_paths_base);
 	suite_add_tcase(s, tc);
