@@ -53,8 +53,7 @@ static void sleep_ms(int64_t ms)
 /*
  * The injected latency, in steps that check for a cancel, then the seeded
  * random failure. When the latency would outlast the call's deadline, the
- * wait ends one millisecond past it (the host judges an overrun by a later
- * millisecond than the deadline) and the call fails as a timeout.
+ * wait ends at the deadline and the call fails as a timeout.
  */
 static int before_call(local_provider *lp, const prov_call *call)
 {
@@ -65,7 +64,7 @@ static int before_call(local_provider *lp, const prov_call *call)
 		if (call->cancelled(call))
 			return fail(call, "CANCELLED", "%s was cancelled", call->action);
 		if (remaining >= 0 && remaining < step) {
-			sleep_ms(remaining + 1);
+			sleep_ms(remaining);
 			return fail(call, "timeout", "%s reached its deadline within its %lld ms of latency",
 				    call->action, (long long)lp->latency_ms);
 		}

@@ -168,7 +168,8 @@ static void judge(verdict *v, const char *instance, const char *action,
 {
 	const prov_call_failure *f = o->failure;
 
-	if (o->deadline_ms && o->finished_ms > o->deadline_ms) {
+	/* At the deadline's millisecond remaining_ms() already says 0: that is the overrun. */
+	if (o->deadline_ms && o->finished_ms >= o->deadline_ms) {
 		fail_with(v, PROV_ETIMEOUT, "timeout", "error");
 		snprintf(v->message, sizeof(v->message),
 			 "provider %s: %s returned %lld ms after its deadline", instance,
