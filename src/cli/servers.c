@@ -76,15 +76,15 @@ static int parse_args(struct servers_args *a, int argc, char **argv)
 	if (needs_id < 0)
 		return cli_usage_error("usage: provisioning servers list|get|create|delete --provider NAME");
 	for (int i = 2; i < argc; i++) {
-		bool has_value = i + 1 < argc;
+		const char *value;
 
-		if (strcmp(argv[i], "--provider") == 0 && has_value)
-			a->provider = argv[++i];
-		else if (strcmp(argv[i], "--spec") == 0 && has_value)
-			a->spec_file = argv[++i];
-		else if (strcmp(argv[i], "--param") == 0 && has_value) {
-			if (add_param(a->params, argv[++i]) != 0)
-				return cli_usage_error("--param takes KEY=VALUE, not '%s'", argv[i]);
+		if ((value = cli_option_value("--provider", argc, argv, &i)))
+			a->provider = value;
+		else if ((value = cli_option_value("--spec", argc, argv, &i)))
+			a->spec_file = value;
+		else if ((value = cli_option_value("--param", argc, argv, &i))) {
+			if (add_param(a->params, value) != 0)
+				return cli_usage_error("--param takes KEY=VALUE, not '%s'", value);
 		} else if (argv[i][0] != '-' && needs_id && !a->id)
 			a->id = argv[i];
 		else

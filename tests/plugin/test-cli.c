@@ -81,6 +81,17 @@ START_TEST(test_servers_create_is_idempotent_and_lists)
 }
 END_TEST
 
+START_TEST(test_servers_options_take_their_value_after_an_equals_sign)
+{
+	ck_assert_int_eq(test_cli_run(&cli, "servers create --provider=local --param=hostname=web-2"), 0);
+	assert_contains(cli.out, "web-2");
+	ck_assert_int_eq(test_cli_run(&cli, "servers list --provider=local"), 0);
+	assert_contains(cli.out, "web-2");
+	ck_assert_int_eq(test_cli_run(&cli, "servers list --provider"), 2);
+	assert_contains(cli.err, "unexpected argument '--provider'");
+}
+END_TEST
+
 START_TEST(test_servers_create_reads_a_spec_file)
 {
 	char *spec = test_path(dir, "spec.json");
@@ -142,6 +153,7 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_plugins_list_shows_the_shipped_providers);
 	tcase_add_test(tc, test_servers_create_is_idempotent_and_lists);
+	tcase_add_test(tc, test_servers_options_take_their_value_after_an_equals_sign);
 	tcase_add_test(tc, test_servers_create_reads_a_spec_file);
 	tcase_add_test(tc, test_a_provider_failure_exits_1_with_its_message);
 	tcase_add_test(tc, test_an_exec_instance_is_configured_by_its_section);
