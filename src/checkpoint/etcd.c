@@ -333,8 +333,11 @@ static int etcd_acquire(prov_checkpoint_token **out, void *backend, const char *
 		return PROV_ENOMEM;
 	rc = acquire_remote(s, o);
 	pthread_mutex_lock(&s->mutex);
-	/* The keeper may have found the lease gone while the key was being created. */
-	if (rc == PROV_OK && o->lost)
+	/*
+	 * The keeper may have found the lease gone while the key was being
+	 * created, or even before o->lease named it: then no one renews it.
+	 */
+	if (rc == PROV_OK && (o->lost || o->lease != s->lease))
 		rc = prov_etcdstore_lost(workflow_id);
 	if (rc == PROV_OK) {
 		snprintf(text, sizeof(text), "%" PRIx64 "-%" PRId64, (uint64_t)o->lease,
