@@ -333,8 +333,11 @@ static int etcd_acquire(prov_checkpoint_token **out, void *backend, const char *
 		return PROV_ENOMEM;
 	rc = acquire_remote(s, o);
 	pthread_mutex_lock(&s->mutex);
-	/* The keeper may have found the lease gone while the key was being created. */
-	if (rc == PROV_OK && o->lost)
+	/*
+	 * The keeper may have found the lease gone while the key was being
+	 * created, or even before o->lease named it: then no one renews it.
+	 */
+	if (rc == PROV_OK && (o->lost || o->lease != s->lease))
 		rc = prov_etcdstore_lost(workflow_id);
 	if (rc == PROV_OK) {
 		snprintf(text, sizeof(text), "%" PRIx64 "-%" PRId64, (uint64_t)o->lease,
@@ -391,13 +394,17 @@ static int etcd_release(void *backend, const prov_checkpoint_token *token)
 	pthread_mutex_unlock(&s->mutex);
 	if (!was_lost)
 		rc = delete_owner_key(s, id, owner_revision, &held);
-	/* Unreachable etcd: keep the ownership, so the caller may try again. */
-	if (rc != PROV_OK)
-		return rc;
+	/*
+	 * Forgotten even when etcd could not be reached: the caller is done with
+	 * the token and with on_lost's userdata. A key left behind is ours (our
+	 * lease): it ends with the lease, and this store's next acquire takes it.
+	 */
 	pthread_mutex_lock(&s->mutex);
 	if ((o = prov_etcdstore_owned(s, token)))
 		owned_remove(s, o);
 	pthread_mutex_unlock(&s->mutex);
+	if (rc != PROV_OK)
+		return rc;
 	return held ? PROV_OK : prov_etcdstore_lost(id);
 }
 

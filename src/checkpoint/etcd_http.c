@@ -406,6 +406,28 @@ static enum outcome parse_answer(struct handle *h, const char *url, json_object 
 	return FAILED;
 }
 
+/*
+ * The gateway's streams (/v3/lease/keepalive) answer 200 before they fail,
+ * and then carry {"error": {"grpc_code": N, "message": ...}} as the body.
+ */
+static enum outcome stream_error(json_object **out, const char *url, int *code)
+{
+	json_object *error;
+	const char *message;
+	int64_t grpc = 0;
+
+	if (!json_object_object_get_ex(*out, "error", &error))
+		return ANSWERED;
+	message = prov_json_get_string(error, "message");
+	prov_json_get_int64(error, "grpc_code", &grpc);
+	*code = (int)grpc;
+	prov_err_set(PROV_ESTORE, PROV_ERRCAT_CHECKPOINT, "etcd %s: %s", url,
+		     message ? message : json_object_to_json_string(error));
+	json_object_put(*out);
+	*out = NULL;
+	return *code == PROV_ETCD_CODE_UNAVAILABLE ? UNREACHABLE : FAILED;
+}
+
 static enum outcome try_once(struct handle *h, const char *endpoint,
 			     const char *path, const char *body, size_t len, long timeout_ms,
 			     json_object **out, int *code)
@@ -438,6 +460,8 @@ static enum outcome try_once(struct handle *h, const char *endpoint,
 		result = error_answer(h, endpoint, status, code);
 	} else {
 		result = parse_answer(h, endpoint, out);
+		if (result == ANSWERED)
+			result = stream_error(out, endpoint, code);
 	}
 	prov_strbuf_release(&url);
 	return result;

@@ -385,15 +385,20 @@ static bool may_lead(const prov_etcdstore *s)
 	       (s->in_flight < PROV_ETCD_MAX_IN_FLIGHT && ready(s) >= FULL_BATCH);
 }
 
-/* Queue a write and wait until a leader (perhaps this thread) sent it. */
-static void queue_and_wait(prov_etcdstore *s, struct etcd_write *w)
+/* Queue a write. Under the mutex. */
+static void enqueue(prov_etcdstore *s, struct etcd_write *w)
 {
 	struct etcd_write **link;
 
-	pthread_mutex_lock(&s->mutex);
 	for (link = &s->queue; *link; link = &(*link)->next)
 		;
 	*link = w;
+}
+
+/* Wait until a leader (perhaps this thread) sent a queued write. */
+static void wait_until_sent(prov_etcdstore *s, struct etcd_write *w)
+{
+	pthread_mutex_lock(&s->mutex);
 	while (!w->done)
 		if (!may_lead(s) || !lead(s))
 			pthread_cond_wait(&s->written, &s->mutex);
@@ -403,29 +408,6 @@ static void queue_and_wait(prov_etcdstore *s, struct etcd_write *w)
 /* ------------------------------------------------------------------ */
 /* Saves, records, deletes                                             */
 /* ------------------------------------------------------------------ */
-
-/* Take this write's revision and update the hints as if it succeeds. */
-static int begin(prov_etcdstore *s, struct etcd_write *w)
-{
-	struct etcd_owned *o;
-	int rc = PROV_OK;
-
-	pthread_mutex_lock(&s->mutex);
-	if (!(o = prov_etcdstore_owned(s, w->token)))
-		rc = prov_etcdstore_stale(w->token);
-	else if (o->lost)
-		rc = prov_etcdstore_lost(w->id);
-	if (rc == PROV_OK) {
-		w->owner_revision = o->owner_revision;
-		w->revision = ++o->revision;
-		w->exists = o->exists;
-		w->records = o->records;
-		o->exists = w->kind != WRITE_DELETE;
-		o->records = w->kind == WRITE_RECORD;
-	}
-	pthread_mutex_unlock(&s->mutex);
-	return rc;
-}
 
 /* After a failed write nobody knows what etcd holds: assume the worst next time. */
 static void doubt(prov_etcdstore *s, const prov_checkpoint_token *token)
@@ -484,22 +466,53 @@ static int stamped(char **out, const char *id, const char *json, size_t len, uin
 	return rc;
 }
 
+/*
+ * Take this write's revision, update the hints as if it succeeds, and queue
+ * it, all at once: a workflow's writes go out in the order of their
+ * revisions, or a record could land after a save numbered past it and be
+ * hidden by it. A save's value is stamped with its revision (*value, owned).
+ */
+static int begin(prov_etcdstore *s, struct etcd_write *w, char **value)
+{
+	struct etcd_owned *o;
+	int rc = PROV_OK;
+
+	pthread_mutex_lock(&s->mutex);
+	if (!(o = prov_etcdstore_owned(s, w->token)))
+		rc = prov_etcdstore_stale(w->token);
+	else if (o->lost)
+		rc = prov_etcdstore_lost(w->id);
+	if (rc == PROV_OK && w->kind == WRITE_SAVE &&
+	    (rc = stamped(value, w->id, w->value, w->len, o->revision + 1)) == PROV_OK) {
+		w->value = *value;
+		w->len = strlen(*value);
+	}
+	if (rc == PROV_OK) {
+		w->owner_revision = o->owner_revision;
+		w->revision = ++o->revision;
+		w->exists = o->exists;
+		w->records = o->records;
+		o->exists = w->kind != WRITE_DELETE;
+		o->records = w->kind == WRITE_RECORD;
+		enqueue(s, w);
+	}
+	pthread_mutex_unlock(&s->mutex);
+	return rc;
+}
+
 static int write_fenced(prov_etcdstore *s, const prov_checkpoint_token *token,
 			enum write_kind kind, const char *json, size_t len)
 {
 	struct etcd_write w = { .kind = kind, .id = prov_checkpoint_token_workflow_id(token),
 				.token = token, .value = json, .len = len };
 	char *value = NULL;
-	int rc = begin(s, &w);
+	int rc = begin(s, &w, &value);
 
-	if (rc == PROV_OK && kind == WRITE_SAVE && (rc = stamped(&value, w.id, json, len,
-								  w.revision)) == PROV_OK) {
-		w.value = value;
-		w.len = strlen(value);
-	}
-	if (rc != PROV_OK)
+	if (rc != PROV_OK) {
+		free(value);
 		return rc;
-	queue_and_wait(s, &w);
+	}
+	wait_until_sent(s, &w);
 	rc = w.rc;
 	if (w.error)
 		prov_err_restore(w.error);

@@ -8,9 +8,13 @@
 
 #include <provisioning/checkpoint.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -265,6 +269,124 @@ START_TEST(test_a_wait_stops_when_cancelled)
 }
 END_TEST
 
+/*
+ * A gateway whose keep-alive stream fails as etcd's does while it has no
+ * leader: an error inside a 200 answer. Grants and transactions succeed.
+ * One connection at a time, each closed after its answer.
+ */
+struct leaderless_gateway {
+	int listener;
+	char endpoint[64];
+	pthread_t thread;
+};
+
+static const char *leaderless_answer(const char *request)
+{
+	if (strstr(request, "/v3/lease/grant"))
+		return "{\"header\":{\"revision\":\"1\"},\"ID\":\"7\",\"TTL\":\"4\"}";
+	if (strstr(request, "/v3/lease/keepalive"))
+		return "{\"error\":{\"grpc_code\":14,\"http_code\":503,"
+		       "\"message\":\"etcdserver: no leader\",\"http_status\":\"Service Unavailable\"}}";
+	if (strstr(request, "/v3/kv/txn"))
+		return "{\"header\":{\"revision\":\"5\"},\"succeeded\":true}";
+	return "{\"header\":{\"revision\":\"5\"}}";
+}
+
+static void leaderless_serve(int fd)
+{
+	char request[8192], reply[512];
+	size_t have = 0;
+	ssize_t n;
+	char *end = NULL;
+	const char *length, *answer;
+
+	while (have < sizeof(request) - 1 && (n = read(fd, request + have, sizeof(request) - 1 - have)) > 0) {
+		have += (size_t)n;
+		request[have] = '\0';
+		if ((end = strstr(request, "\r\n\r\n")) &&
+		    (!(length = strstr(request, "Content-Length:")) ||
+		     have >= (size_t)(end + 4 - request) + strtoul(length + 15, NULL, 10)))
+			break;
+	}
+	request[have] = '\0';
+	answer = leaderless_answer(request);
+	snprintf(reply, sizeof(reply),
+		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
+		 "Connection: close\r\n\r\n%s", strlen(answer), answer);
+	/* A short write fails the store's request, which the test then sees. */
+	if (write(fd, reply, strlen(reply)) < 0)
+		perror("leaderless gateway");
+	close(fd);
+}
+
+static void *leaderless_main(void *arg)
+{
+	struct leaderless_gateway *g = arg;
+	int fd;
+
+	while ((fd = accept(g->listener, NULL, NULL)) >= 0)
+		leaderless_serve(fd);
+	return NULL;
+}
+
+static void leaderless_start(struct leaderless_gateway *g)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t len = sizeof(addr);
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	g->listener = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(g->listener, 0);
+	ck_assert_int_eq(bind(g->listener, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	ck_assert_int_eq(listen(g->listener, 8), 0);
+	ck_assert_int_eq(getsockname(g->listener, (struct sockaddr *)&addr, &len), 0);
+	snprintf(g->endpoint, sizeof(g->endpoint), "http://127.0.0.1:%d", ntohs(addr.sin_port));
+	ck_assert_int_eq(pthread_create(&g->thread, NULL, leaderless_main, g), 0);
+}
+
+static void leaderless_stop(struct leaderless_gateway *g)
+{
+	shutdown(g->listener, SHUT_RDWR);
+	pthread_join(g->thread, NULL);
+	close(g->listener);
+}
+
+/*
+ * A renewal that fails inside a 200 answer is a failed renewal, retried,
+ * not etcd saying the lease is gone: the ownership lasts until the lease's
+ * deadline (4 s from the grant), and only then is it lost.
+ */
+START_TEST(test_a_keepalive_error_in_a_200_answer_is_retried_until_the_deadline)
+{
+	prov_checkpoint_acquire_options o = PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT;
+	struct lost_event e = LOST_EVENT_INIT;
+	struct leaderless_gateway gateway;
+	prov_checkpoint_store *store;
+	prov_checkpoint_token *token;
+	long granted;
+
+	leaderless_start(&gateway);
+	settings.endpoints[0] = gateway.endpoint;
+	settings.etcd.lease_ttl_s = 4;
+	store = etcd_test_open(&settings);
+	o.on_lost = on_lost;
+	o.userdata = &e;
+	granted = now_ms();
+	ck_assert_msg(prov_checkpoint_store_acquire_with(&token, store, "wf-1", &o) == PROV_OK, "%s",
+		      prov_error_last()->message);
+	/* The first renewal failed at 1.3 s; the lease lives until 4 s. */
+	ck_assert(!wait_lost(&e, 2500 - (now_ms() - granted)));
+	ck_assert_msg(prov_checkpoint_store_check(store, token) == PROV_OK, "%s",
+		      prov_error_last()->message);
+	ck_assert(wait_lost(&e, 10000));
+	ck_assert_int_ge(now_ms() - granted, 3900);
+	ck_assert_int_eq(prov_checkpoint_store_check(store, token), PROV_ESTALE);
+	prov_checkpoint_token_free(token);
+	prov_checkpoint_store_close(store);
+	leaderless_stop(&gateway);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("checkpoint-etcd-lease");
@@ -277,6 +399,7 @@ int main(void)
 	tcase_add_test(tc, test_a_paused_holder_loses_to_a_waiting_acquirer_and_cannot_write_after);
 	tcase_add_test(tc, test_a_wait_that_runs_out_is_busy_naming_the_holder);
 	tcase_add_test(tc, test_a_wait_stops_when_cancelled);
+	tcase_add_test(tc, test_a_keepalive_error_in_a_200_answer_is_retried_until_the_deadline);
 	suite_add_tcase(s, tc);
 	return etcd_test_main(s, true);
 }

@@ -201,6 +201,49 @@ START_TEST(test_an_owner_cut_off_longer_than_its_lease_loses_the_workflow)
 }
 END_TEST
 
+/*
+ * A release that cannot reach etcd still ends the ownership here: its
+ * on_lost (whose userdata the caller may free after the release) is never
+ * called, and the store can own the workflow again once etcd is back.
+ */
+START_TEST(test_a_release_while_etcd_is_down_forgets_the_ownership)
+{
+	prov_checkpoint_acquire_options o = PROV_CHECKPOINT_ACQUIRE_OPTIONS_INIT;
+	prov_checkpoint_store *store;
+	prov_checkpoint_token *released, *kept, *again;
+	atomic_int released_lost = 0, kept_lost = 0;
+	long started;
+
+	settings.etcd.lease_ttl_s = 2;
+	settings.etcd.retry_timeout_ms = 300;
+	store = etcd_test_open(&settings);
+	o.on_lost = note_lost;
+	o.userdata = &released_lost;
+	ck_assert_int_eq(prov_checkpoint_store_acquire_with(&released, store, "wf-1", &o), PROV_OK);
+	o.userdata = &kept_lost;
+	ck_assert_int_eq(prov_checkpoint_store_acquire_with(&kept, store, "wf-2", &o), PROV_OK);
+	etcd_fixture_stop(&server);
+	ck_assert_int_eq(prov_checkpoint_store_release(store, released), PROV_ESTORE);
+	ck_assert_contains(prov_error_last()->message, server.endpoint);
+	ck_assert_int_eq(prov_checkpoint_store_check(store, released), PROV_ESTALE);
+	prov_checkpoint_token_free(released);
+	/* The lease ends: the ownership still held is told, the released one is not. */
+	started = now_ms();
+	while (!atomic_load(&kept_lost) && now_ms() - started < 10000)
+		usleep(20 * 1000);
+	ck_assert(atomic_load(&kept_lost));
+	ck_assert_int_eq(atomic_load(&released_lost), 0);
+	ck_assert(etcd_fixture_restart(&server));
+	o.on_lost = NULL;
+	o.wait_ms = 15000;
+	ck_assert_msg(prov_checkpoint_store_acquire_with(&again, store, "wf-1", &o) == PROV_OK, "%s",
+		      prov_error_last()->message);
+	prov_checkpoint_token_free(again);
+	prov_checkpoint_token_free(kept);
+	prov_checkpoint_store_close(store);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("checkpoint-etcd-outage");
@@ -213,6 +256,7 @@ int main(void)
 	tcase_add_test(tc, test_a_dead_endpoint_fails_over_to_one_that_answers);
 	tcase_add_test(tc, test_a_write_during_an_etcd_restart_waits_and_goes_on);
 	tcase_add_test(tc, test_an_owner_cut_off_longer_than_its_lease_loses_the_workflow);
+	tcase_add_test(tc, test_a_release_while_etcd_is_down_forgets_the_ownership);
 	suite_add_tcase(s, tc);
 	return etcd_test_main(s, false);
 }
