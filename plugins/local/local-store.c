@@ -168,6 +168,7 @@ void local_store_forget(local_provider *lp)
 {
 	json_object_put(lp->records);
 	lp->records = NULL;
+	local_index_clear(&lp->index);
 }
 
 json_object *local_store_all(local_provider *lp, const prov_call *call)
@@ -181,7 +182,7 @@ json_object *local_store_all(local_provider *lp, const prov_call *call)
 	/* Taken before reading: a write during the read changes it for next time. */
 	list = read_all(lp, call);
 	local_store_forget(lp);
-	if (list && known) {
+	if (list && known && local_index_build(&lp->index, lp, list) == 0) {
 		lp->records = json_object_get(list);
 		lp->records_mtime = mtime;
 	}
@@ -195,19 +196,31 @@ static unsigned long number_at(json_object *records, size_t i)
 	return local_id_number(json_object_get_string(json_object_object_get(r, "id")));
 }
 
+/* Replace the kept record at i; the old one stays alive until the index let go of it. */
+static bool replace_at(local_provider *lp, size_t i, json_object *record)
+{
+	json_object *old = json_object_get(json_object_array_get_idx(lp->records, i));
+	bool indexed;
+
+	json_object_array_put_idx(lp->records, i, json_object_get(record));
+	indexed = local_index_replace(&lp->index, lp, lp->records, old, record) == 0;
+	json_object_put(old);
+	return indexed;
+}
+
 /*
- * Put a record just written into the kept ones, in id order: a new server
- * has the highest id and goes last; a changed one replaces its old record,
- * found by binary search.
+ * Put a record just written into the kept ones, in id order, and into their
+ * index: a new server has the highest id and goes last; a changed one
+ * replaces its old record, found by binary search. False on ENOMEM.
  */
-static void remember(local_provider *lp, json_object *record)
+static bool remember(local_provider *lp, json_object *record)
 {
 	unsigned long id = local_id_number(json_object_get_string(json_object_object_get(record, "id")));
 	size_t lo = 0, hi = json_object_array_length(lp->records);
 
 	if (hi == 0 || number_at(lp->records, hi - 1) < id) {
 		json_object_array_add(lp->records, json_object_get(record));
-		return;
+		return local_index_replace(&lp->index, lp, lp->records, NULL, record) == 0;
 	}
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -217,12 +230,11 @@ static void remember(local_provider *lp, json_object *record)
 		else
 			hi = mid;
 	}
-	if (lo < json_object_array_length(lp->records) && number_at(lp->records, lo) == id) {
-		json_object_array_put_idx(lp->records, lo, json_object_get(record));
-	} else {
-		json_object_array_add(lp->records, json_object_get(record));
-		json_object_array_sort(lp->records, by_id_number);
-	}
+	if (lo < json_object_array_length(lp->records) && number_at(lp->records, lo) == id)
+		return replace_at(lp, lo, record);
+	json_object_array_add(lp->records, json_object_get(record));
+	json_object_array_sort(lp->records, by_id_number);
+	return local_index_build(&lp->index, lp, lp->records) == 0;
 }
 
 int local_store_put(local_provider *lp, const prov_call *call, json_object *record)
@@ -246,8 +258,7 @@ int local_store_put(local_provider *lp, const prov_call *call, json_object *reco
 		snprintf(message, sizeof(message), "cannot write %s (status %d)", path, rc);
 		call->fail(call, "STATE_IO", message, NULL);
 	}
-	if (rc == 0 && current && directory_mtime(lp, &after)) {
-		remember(lp, record);
+	if (rc == 0 && current && directory_mtime(lp, &after) && remember(lp, record)) {
 		lp->records_mtime = after;
 	} else {
 		local_store_forget(lp);

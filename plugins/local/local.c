@@ -75,90 +75,35 @@ static int before_call(local_provider *lp, const prov_call *call)
 	return 0;
 }
 
-static bool is_live(json_object *record)
-{
-	const char *status = json_object_get_string(json_object_object_get(record, "status"));
-
-	return !status || strcmp(status, "deleted") != 0;
-}
-
-static json_object *find_live_hostname(json_object *all, const char *hostname)
-{
-	for (size_t i = 0; i < json_object_array_length(all); i++) {
-		json_object *r = json_object_array_get_idx(all, i);
-		const char *h = json_object_get_string(json_object_object_get(r, "hostname"));
-
-		if (is_live(r) && h && strcmp(h, hostname) == 0)
-			return r;
-	}
-	return NULL;
-}
-
-static int by_offset(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* The offsets in the CIDR of live servers' addresses, sorted; NULL on ENOMEM. */
-static uint32_t *used_offsets(local_provider *lp, json_object *all, size_t *count)
-{
-	size_t n = json_object_array_length(all);
-	uint32_t *used = malloc((n + 1) * sizeof(*used));
-
-	*count = 0;
-	for (size_t i = 0; used && i < n; i++) {
-		json_object *r = json_object_array_get_idx(all, i);
-		const char *a = json_object_get_string(json_object_object_get(r, "ip_address"));
-		struct in_addr in;
-
-		if (is_live(r) && a && inet_pton(AF_INET, a, &in) == 1 &&
-		    ntohl(in.s_addr) - lp->network < lp->host_count)
-			used[(*count)++] = ntohl(in.s_addr) - lp->network;
-	}
-	if (used)
-		qsort(used, *count, sizeof(*used), by_offset);
-	return used;
-}
-
 /*
  * The lowest free address, skipping the network, gateway (.1) and broadcast
- * ones: one pass over the sorted addresses in use, so a create costs the
- * same whether the network has ten servers or ten thousand.
+ * ones: one pass over the sorted addresses in use, integers held by the
+ * index, so a create reads no record to find it.
  */
-static int allocate_address(local_provider *lp, json_object *all, char out[INET_ADDRSTRLEN])
+static int allocate_address(local_provider *lp, const local_index *ix, char out[INET_ADDRSTRLEN])
 {
-	size_t count, i = 0;
-	uint32_t *used = used_offsets(lp, all, &count), offset = 2;
+	size_t i = 0;
+	uint32_t offset = 2;
 
-	if (!used)
-		return -1;
 	for (; offset + 1 < lp->host_count; offset++) {
-		while (i < count && used[i] < offset)
+		while (i < ix->count && ix->offsets[i] < offset)
 			i++;
-		if (i == count || used[i] != offset)
+		if (i == ix->count || ix->offsets[i] != offset)
 			break;
 	}
-	free(used);
 	if (offset + 1 >= lp->host_count)
 		return -1;
 	inet_ntop(AF_INET, &(struct in_addr){ htonl(lp->network + offset) }, out, INET_ADDRSTRLEN);
 	return 0;
 }
 
+/* The records are sorted by id number, so the highest is the last one's. */
 static unsigned long next_id_number(json_object *all)
 {
-	unsigned long max = 0;
+	size_t n = json_object_array_length(all);
+	json_object *last = n ? json_object_array_get_idx(all, n - 1) : NULL;
 
-	for (size_t i = 0; i < json_object_array_length(all); i++) {
-		json_object *r = json_object_array_get_idx(all, i);
-		unsigned long n = local_id_number(json_object_get_string(json_object_object_get(r, "id")));
-
-		if (n > max)
-			max = n;
-	}
-	return max + 1;
+	return (last ? local_id_number(json_object_get_string(json_object_object_get(last, "id"))) : 0) + 1;
 }
 
 static bool valid_hostname(const char *h)
@@ -243,8 +188,16 @@ static json_object *new_record(local_provider *lp, json_object *spec, json_objec
 	return record;
 }
 
+/* The index of `all`: the kept one when `all` is the kept records, else one built in scratch. */
+static const local_index *index_of(local_provider *lp, json_object *all, local_index *scratch)
+{
+	if (all == lp->records)
+		return &lp->index;
+	return local_index_build(scratch, lp, all) == 0 ? scratch : NULL;
+}
+
 static int create_from(local_provider *lp, const prov_call *call, json_object *spec,
-		       json_object *all)
+		       json_object *all, const local_index *ix)
 {
 	const char *hostname = spec_string(spec, "hostname", NULL);
 	const char *plan = spec_string(spec, "plan", lp->default_plan);
@@ -257,9 +210,9 @@ static int create_from(local_provider *lp, const prov_call *call, json_object *s
 		return -1;
 	if (lp->fail_on && local_has_name(lp->fail_on, hostname))
 		return fail(call, "INJECTED_FAILURE", "create of %.200s fails by fail_on", hostname);
-	if ((existing = find_live_hostname(all, hostname)))
+	if ((existing = local_index_live_hostname(ix, hostname)))
 		return write_json(call, existing);
-	if (allocate_address(lp, all, address) != 0)
+	if (allocate_address(lp, ix, address) != 0)
 		return fail(call, "NO_ADDRESS", "every address of the CIDR of %s is in use",
 			    lp->host->instance);
 	record = new_record(lp, spec, all, hostname, plan, zone, address);
@@ -274,7 +227,9 @@ static int local_create_server(void *state, const prov_call *call, const char *s
 {
 	local_provider *lp = state;
 	json_object *spec, *all;
-	int rc;
+	local_index scratch = { 0 };
+	const local_index *ix;
+	int rc = -1;
 
 	if (before_call(lp, call) != 0)
 		return -1;
@@ -284,7 +239,11 @@ static int local_create_server(void *state, const prov_call *call, const char *s
 		return fail(call, "INVALID_SPEC", "%s", "the server spec must be a JSON object");
 	}
 	all = local_store_all(lp, call);
-	rc = all ? create_from(lp, call, spec, all) : -1;
+	if (all && !(ix = index_of(lp, all, &scratch)))
+		call->fail(call, "NO_MEMORY", "out of memory", NULL);
+	else if (all)
+		rc = create_from(lp, call, spec, all, ix);
+	local_index_clear(&scratch);
 	json_object_put(all);
 	json_object_put(spec);
 	return rc;
@@ -302,7 +261,7 @@ static int local_list_servers(void *state, const prov_call *call)
 	for (size_t i = 0; i < json_object_array_length(all); i++) {
 		json_object *r = json_object_array_get_idx(all, i);
 
-		if (is_live(r))
+		if (local_is_live(r))
 			json_object_array_add(live, json_object_get(r));
 	}
 	rc = write_json(call, live);
@@ -333,9 +292,9 @@ static int set_status(void *state, const prov_call *call, const char *id, const 
 
 	if (before_call(lp, call) != 0 || !(record = local_store_get(lp, call, id)))
 		return -1;
-	if (!is_live(record) && strcmp(status, "deleted") != 0)
+	if (!local_is_live(record) && strcmp(status, "deleted") != 0)
 		fail(call, "DELETED", "server %.200s is deleted", id);
-	else if (strcmp(status, "deleted") == 0 && !is_live(record))
+	else if (strcmp(status, "deleted") == 0 && !local_is_live(record))
 		rc = write_json(call, record);
 	else {
 		json_object_object_add(record, "status", json_object_new_string(status));
@@ -395,7 +354,7 @@ static int local_modify_server(void *state, const prov_call *call, const char *i
 	if (before_call(lp, call) != 0 || !(record = local_store_get(lp, call, id)))
 		return -1;
 	changes = json_tokener_parse(changes_json);
-	if (!is_live(record))
+	if (!local_is_live(record))
 		fail(call, "DELETED", "server %.200s is deleted", id);
 	else if (apply_changes(lp, call, record, changes) == 0 &&
 		 local_store_put(lp, call, record) == 0)

@@ -115,6 +115,67 @@ START_TEST(test_deleted_servers_keep_their_id_and_free_their_address)
 }
 END_TEST
 
+/* call `action` with params; returns the success document. */
+static json_object *act(fixture *f, const char *action, const char *params)
+{
+	char *doc = NULL;
+	int rc = prov_provider_call(&doc, f->reg, "local", action, params, NULL);
+
+	ck_assert_msg(rc == PROV_OK, "%s %s: %d %s", action, params, rc, prov_error_last()->message);
+	return test_document(doc, "success");
+}
+
+START_TEST(test_changes_between_creates_are_seen_by_the_next_create)
+{
+	fixture f = start_local("\"cidr\":\"10.1.0.0/24\"");
+	json_object *d;
+
+	json_object_put(create(&f, "{\"hostname\":\"a\"}", PROV_OK));
+	json_object_put(create(&f, "{\"hostname\":\"b\"}", PROV_OK));
+	json_object_put(create(&f, "{\"hostname\":\"c\"}", PROV_OK));
+	json_object_put(act(&f, "delete_server", "{\"id\":\"srv-2\"}"));
+	json_object_put(act(&f, "modify_server", "{\"id\":\"srv-1\",\"tags\":{\"k\":\"v\"}}"));
+	d = create(&f, "{\"hostname\":\"b\"}", PROV_OK);
+	ck_assert_str_eq(test_doc_string(d, "result.data.id"), "srv-4");
+	ck_assert_str_eq(test_doc_string(d, "result.data.ip_address"), "10.1.0.3");
+	json_object_put(d);
+	d = create(&f, "{\"hostname\":\"a\"}", PROV_OK);
+	ck_assert_str_eq(test_doc_string(d, "result.data.id"), "srv-1");
+	ck_assert_str_eq(test_doc_string(d, "result.data.tags.k"), "v");
+	json_object_put(d);
+	d = create(&f, "{\"hostname\":\"d\"}", PROV_OK);
+	ck_assert_str_eq(test_doc_string(d, "result.data.ip_address"), "10.1.0.5");
+	json_object_put(d);
+	stop_local(&f);
+}
+END_TEST
+
+START_TEST(test_a_hostname_live_twice_on_disk_resolves_to_the_lowest_live_id)
+{
+	fixture f = start_local("\"cidr\":\"10.1.0.0/24\"");
+	char path[1024];
+	json_object *d;
+
+	json_object_put(create(&f, "{\"hostname\":\"a\"}", PROV_OK));
+	snprintf(path, sizeof(path), "%s/state/servers/srv-5.json", f.dir);
+	test_write_file(path, "{\"id\":\"srv-5\",\"hostname\":\"a\",\"status\":\"running\","
+			      "\"ip_address\":\"10.1.0.9\",\"tags\":{}}");
+	json_object_put(create(&f, "{\"hostname\":\"b\"}", PROV_OK));
+	d = create(&f, "{\"hostname\":\"a\"}", PROV_OK);
+	ck_assert_str_eq(test_doc_string(d, "result.data.id"), "srv-1");
+	json_object_put(d);
+	json_object_put(act(&f, "delete_server", "{\"id\":\"srv-1\"}"));
+	d = create(&f, "{\"hostname\":\"a\"}", PROV_OK);
+	ck_assert_str_eq(test_doc_string(d, "result.data.id"), "srv-5");
+	json_object_put(d);
+	d = create(&f, "{\"hostname\":\"c\"}", PROV_OK);
+	ck_assert_str_eq(test_doc_string(d, "result.data.id"), "srv-7");
+	ck_assert_str_eq(test_doc_string(d, "result.data.ip_address"), "10.1.0.2");
+	json_object_put(d);
+	stop_local(&f);
+}
+END_TEST
+
 START_TEST(test_state_files_are_private)
 {
 	fixture f = start_local(NULL);
@@ -316,6 +377,8 @@ static Suite *local_suite(void)
 	tcase_add_test(tc, test_servers_get_sequential_ids_and_addresses_from_the_cidr);
 	tcase_add_test(tc, test_create_is_idempotent_by_hostname);
 	tcase_add_test(tc, test_deleted_servers_keep_their_id_and_free_their_address);
+	tcase_add_test(tc, test_changes_between_creates_are_seen_by_the_next_create);
+	tcase_add_test(tc, test_a_hostname_live_twice_on_disk_resolves_to_the_lowest_live_id);
 	tcase_add_test(tc, test_state_files_are_private);
 	tcase_add_test(tc, test_state_survives_a_new_registry);
 	tcase_add_test(tc, test_plans_and_zones_come_from_config);
