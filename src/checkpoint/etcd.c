@@ -281,8 +281,14 @@ static int create_owner_key(prov_etcdstore *s, struct etcd_owned *o, int64_t lea
 		/* The put happened at the transaction's revision: the key's mod revision. */
 		json_object_object_get_ex(answer, "header", &header);
 		o->owner_revision = prov_etcd_int64(header, "revision");
-		read_state(o, prov_etcd_response(answer, 1, "response_range"),
-			   prov_etcd_response(answer, 2, "response_range"));
+		/* A fence comparing revision 0 would hold for an absent key: never write with it. */
+		if (o->owner_revision <= 0)
+			rc = prov_err_set(PROV_ESTORE, PROV_ERRCAT_CHECKPOINT,
+					  "etcd: the answer acquiring workflow %s carries no revision",
+					  o->id);
+		else
+			read_state(o, prov_etcd_response(answer, 1, "response_range"),
+				   prov_etcd_response(answer, 2, "response_range"));
 	} else if (rc == PROV_OK) {
 		rc = taken(s, o, answer, lease);
 	}

@@ -271,17 +271,21 @@ END_TEST
 
 /*
  * A gateway whose keep-alive stream fails as etcd's does while it has no
- * leader: an error inside a 200 answer. Grants and transactions succeed.
+ * leader: an error inside a 200 answer. Grants and transactions succeed,
+ * with transactions answered without their header when asked to.
  * One connection at a time, each closed after its answer.
  */
 struct leaderless_gateway {
 	int listener;
 	char endpoint[64];
 	pthread_t thread;
+	bool txn_without_header;
 };
 
-static const char *leaderless_answer(const char *request)
+static const char *leaderless_answer(const struct leaderless_gateway *g, const char *request)
 {
+	if (g->txn_without_header && strstr(request, "/v3/kv/txn"))
+		return "{\"succeeded\":true}";
 	if (strstr(request, "/v3/lease/grant"))
 		return "{\"header\":{\"revision\":\"1\"},\"ID\":\"7\",\"TTL\":\"4\"}";
 	if (strstr(request, "/v3/lease/keepalive"))
@@ -292,7 +296,7 @@ static const char *leaderless_answer(const char *request)
 	return "{\"header\":{\"revision\":\"5\"}}";
 }
 
-static void leaderless_serve(int fd)
+static void leaderless_serve(const struct leaderless_gateway *g, int fd)
 {
 	char request[8192], reply[512];
 	size_t have = 0;
@@ -309,7 +313,7 @@ static void leaderless_serve(int fd)
 			break;
 	}
 	request[have] = '\0';
-	answer = leaderless_answer(request);
+	answer = leaderless_answer(g, request);
 	snprintf(reply, sizeof(reply),
 		 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
 		 "Connection: close\r\n\r\n%s", strlen(answer), answer);
@@ -325,7 +329,7 @@ static void *leaderless_main(void *arg)
 	int fd;
 
 	while ((fd = accept(g->listener, NULL, NULL)) >= 0)
-		leaderless_serve(fd);
+		leaderless_serve(g, fd);
 	return NULL;
 }
 
@@ -334,6 +338,7 @@ static void leaderless_start(struct leaderless_gateway *g)
 	struct sockaddr_in addr = { .sin_family = AF_INET };
 	socklen_t len = sizeof(addr);
 
+	g->txn_without_header = false;
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	g->listener = socket(AF_INET, SOCK_STREAM, 0);
 	ck_assert_int_ge(g->listener, 0);
@@ -387,6 +392,28 @@ START_TEST(test_a_keepalive_error_in_a_200_answer_is_retried_until_the_deadline)
 }
 END_TEST
 
+/*
+ * An acquire whose answer carries no revision fails: a fence comparing
+ * revision 0 would hold for an absent key, so no write may rest on it.
+ */
+START_TEST(test_an_acquire_answered_without_a_revision_fails)
+{
+	struct leaderless_gateway gateway;
+	prov_checkpoint_store *store;
+	prov_checkpoint_token *token = NULL;
+
+	leaderless_start(&gateway);
+	gateway.txn_without_header = true;
+	settings.endpoints[0] = gateway.endpoint;
+	store = etcd_test_open(&settings);
+	ck_assert_int_eq(prov_checkpoint_store_acquire(&token, store, "wf-1"), PROV_ESTORE);
+	ck_assert_ptr_null(token);
+	ck_assert_contains(prov_error_last()->message, "carries no revision");
+	prov_checkpoint_store_close(store);
+	leaderless_stop(&gateway);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("checkpoint-etcd-lease");
@@ -398,6 +425,7 @@ int main(void)
 	tcase_add_test(tc, test_a_revoked_lease_is_reported_and_fences_every_write);
 	tcase_add_test(tc, test_a_paused_holder_loses_to_a_waiting_acquirer_and_cannot_write_after);
 	tcase_add_test(tc, test_a_wait_that_runs_out_is_busy_naming_the_holder);
+	tcase_add_test(tc, test_an_acquire_answered_without_a_revision_fails);
 	tcase_add_test(tc, test_a_wait_stops_when_cancelled);
 	tcase_add_test(tc, test_a_keepalive_error_in_a_200_answer_is_retried_until_the_deadline);
 	suite_add_tcase(s, tc);
