@@ -335,23 +335,7 @@ static void report(const char *scenario, double ours, double sqlite, double targ
 	double ratio = ours / sqlite;
 
 	printf("%-22s %9.0f %9.0f %7.2fx", scenario, ours, sqlite, ratio);
-	if (target > 0)
-		printf("   >= %.1fx %s\n", target, ratio >= target ? "met" : "NOT MET");
-	else
-		printf("   (no target)\n");
-}
-
-static void print_load(const char *when)
-{
-	char line[128] = "?";
-	FILE *f = fopen("/proc/loadavg", "r");
-
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			strcpy(line, "?\n");
-		fclose(f);
-	}
-	printf("load average %s: %s", when, line);
+	bench_print_verdict(ratio, target);
 }
 
 static void remove_tree(const char *dir)
@@ -375,14 +359,14 @@ int main(int argc, char **argv)
 	}
 	printf("durable writes per second, median of %d runs of %d writes, in %s\n", ROUNDS, WRITES,
 	       base_dir);
-	print_load("before");
+	bench_print_load("before");
 	saves1 = median(store_save_rate, 1);
 	sql1 = median(sql_save_rate, 1);
 	saves8 = median(store_save_rate, 8);
 	sql8 = median(sql_save_rate, 8);
 	records = median(records_store, 0);
 	sql_records = median(records_sql, 0);
-	print_load("after");
+	bench_print_load("after");
 	printf("%-22s %9s %9s %8s   %s\n", "scenario", "dir store", "sqlite", "ratio", "target");
 	report("saves, 1 thread", saves1, sql1, 1.0);
 	report("saves, 8 threads", saves8, sql8, 2.0);

@@ -44,3 +44,24 @@ prov_operation_record *bench_sample_record(int n)
 	prov_rollback_action_free(action);
 	return record;
 }
+
+void bench_print_load(const char *when)
+{
+	char line[128] = "?\n";
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (!fgets(line, sizeof(line), f))
+			snprintf(line, sizeof(line), "?\n");
+		fclose(f);
+	}
+	printf("load average %s: %s", when, line);
+}
+
+void bench_print_verdict(double ratio, double target)
+{
+	if (target > 0)
+		printf("   >= %.1fx %s\n", target, ratio >= target ? "met" : "NOT MET");
+	else
+		printf("   (no target)\n");
+}

@@ -333,23 +333,7 @@ static void report(const char *scenario, struct outcome o, double target)
 
 	printf("%-22s %9.0f %9.0f %7.2fx  %5.2f-%.2f %9.0f %7.2fx", scenario, o.store, o.raw, ratio,
 	       o.low, o.high, o.txn, o.store / o.txn);
-	if (target > 0)
-		printf("   >= %.1fx %s\n", target, ratio >= target ? "met" : "NOT MET");
-	else
-		printf("   (no target)\n");
-}
-
-static void print_load(const char *when)
-{
-	char line[128] = "?\n";
-	FILE *f = fopen("/proc/loadavg", "r");
-
-	if (f) {
-		if (!fgets(line, sizeof(line), f))
-			strcpy(line, "?\n");
-		fclose(f);
-	}
-	printf("load average %s: %s", when, line);
+	bench_print_verdict(ratio, target);
 }
 
 int main(int argc, char **argv)
@@ -370,11 +354,11 @@ int main(int argc, char **argv)
 	}
 	printf("writes per second, %d writes in %d chunks alternating with the raw loops, etcd at %s\n",
 	       WRITES, ROUNDS, endpoint);
-	print_load("before");
+	bench_print_load("before");
 	saves1 = measure(1, 0);
 	saves8 = measure(8, 0);
 	records = measure(1, 1);
-	print_load("after");
+	bench_print_load("after");
 	printf("%-22s %9s %9s %8s  %9s %9s %8s   %s\n", "scenario", "store", "raw put", "ratio",
 	       "chunks", "raw txn", "of txn", "target (of put)");
 	report("saves, 1 thread", saves1, TARGET);
