@@ -60,22 +60,30 @@ struct restarter {
 	atomic_bool quit;
 };
 
+/* OperationCompleted events among those published so far, waiting up to timeout_ms for one. */
+static int count_completed(prov_bus_subscriber *events, long long timeout_ms)
+{
+	const prov_event *event;
+	int n = 0;
+
+	while (prov_bus_receive(&event, NULL, events, timeout_ms) == PROV_OK) {
+		n += strcmp(prov_event_type(event), "OperationCompleted") == 0;
+		timeout_ms = 0;
+	}
+	return n;
+}
+
 static void *restart_etcd(void *arg)
 {
 	struct restarter *r = arg;
 	int completed = 0;
 
-	while (!atomic_load(&r->quit) && completed == 0) {
-		const prov_event *event;
-
-		if (prov_bus_receive(&event, NULL, r->events, 50) == PROV_OK &&
-		    strcmp(prov_event_type(event), "OperationCompleted") == 0)
-			completed++;
-	}
+	while (!atomic_load(&r->quit) && completed == 0)
+		completed = count_completed(r->events, 50);
 	if (completed == 0)
 		return NULL;
 	etcd_fixture_stop(&server);
-	atomic_store(&r->completed_at_stop, completed);
+	atomic_store(&r->completed_at_stop, completed + count_completed(r->events, 0));
 	usleep(OUTAGE_MS * 1000);
 	atomic_store(&r->restarted, etcd_fixture_restart(&server));
 	/* etcd dies with the thread that started it (PR_SET_PDEATHSIG): stay until the end. */

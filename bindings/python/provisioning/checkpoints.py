@@ -23,15 +23,12 @@ CheckpointSummary = collections.namedtuple(
 and, for one that cannot be read, why (else None)."""
 
 
-_ETCD_SETTINGS = ("prefix", "lease_ttl_s", "connect_timeout_ms", "request_timeout_ms",
-                  "retry_timeout_ms", "ca_file", "cert_file", "key_file", "user", "password")
-
-
 def _etcd_options(settings):
     """The C struct for the `etcd` argument (the names of checkpoint.etcd.*),
     and what must stay alive while it is in use."""
     settings = dict(settings)
-    unknown = set(settings) - set(_ETCD_SETTINGS) - {"endpoints"}
+    known = {name for name, _ in _native.CheckpointEtcdOptions._fields_} - {"size"}
+    unknown = set(settings) - known
     if unknown:
         raise TypeError("unknown etcd setting: " + ", ".join(sorted(unknown)))
     endpoints = _native.string_array(settings.pop("endpoints", None))
@@ -54,12 +51,12 @@ class CheckpointStore(Handle):
     _free = "prov_checkpoint_store_close"
 
     def __init__(self, directory=None, kind="dir", etcd=None):
+        # `alive` holds the endpoint strings until the store has copied them.
         etcd_opts, alive = _etcd_options(etcd) if etcd is not None else (None, None)
         opts = _native.init_struct(_native.CheckpointStoreOptions, store=encode(kind),
                                    dir=encode_path(directory),
                                    etcd=pointer(etcd_opts) if etcd_opts is not None else None)
         super().__init__(_native.new_handle(lib.prov_checkpoint_store_open, byref(opts)))
-        del alive  # the store copied what it keeps
 
     def load(self, workflow_id):
         """The workflow's checkpoint, records folded in, as a dict
