@@ -29,28 +29,34 @@ static int bad_status(int code, const char *what, const char *status)
 			    "completed, failed, skipped or cancelled)", what, status ? status : "(none)");
 }
 
+/* A record of a checked id and status, without a timestamp yet. */
+static prov_operation_record *record_alloc(const char *op_id, const char *status)
+{
+	prov_operation_record *record = prov_calloc(1, sizeof(*record));
+
+	if (!record)
+		return NULL;
+	record->op = prov_strdup(op_id);
+	record->status = prov_strdup(status);
+	record->attempts = 1;
+	if (!record->op || !record->status) {
+		prov_operation_record_free(record);
+		return NULL;
+	}
+	return record;
+}
+
 int prov_operation_record_new(prov_operation_record **out, const char *op_id, const char *status)
 {
-	prov_operation_record *record;
-
 	*out = NULL;
 	if (!op_id || !*op_id)
 		return prov_err_set(PROV_EINVAL, PROV_ERRCAT_INVALID_ARGUMENT,
 				    "an operation record needs a non-empty operation id");
 	if (!status_is_known(status))
 		return bad_status(PROV_EINVAL, op_id, status);
-	record = prov_calloc(1, sizeof(*record));
-	if (!record)
+	if (!(*out = record_alloc(op_id, status)))
 		return PROV_ENOMEM;
-	record->op = prov_strdup(op_id);
-	record->status = prov_strdup(status);
-	record->attempts = 1;
-	prov_rfc3339_format(prov_clock_realtime_ms(), true, record->timestamp);
-	if (!record->op || !record->status) {
-		prov_operation_record_free(record);
-		return PROV_ENOMEM;
-	}
-	*out = record;
+	prov_rfc3339_format(prov_clock_realtime_ms(), true, (*out)->timestamp);
 	return PROV_OK;
 }
 
@@ -276,9 +282,10 @@ static int record_from_object(prov_operation_record **out, json_object *obj, con
 		return bad_member(what, "op", "a non-empty string");
 	if (!status_is_known(status))
 		return bad_status(PROV_EPARSE, what, status);
-	rc = prov_operation_record_new(out, op, status);
-	if (rc == PROV_OK)
-		rc = read_attempts(*out, obj, what);
+	/* Checked above, and the timestamp comes from the document. */
+	if (!(*out = record_alloc(op, status)))
+		return PROV_ENOMEM;
+	rc = read_attempts(*out, obj, what);
 	if (rc == PROV_OK)
 		rc = read_timestamp(*out, obj, what);
 	if (rc == PROV_OK)
