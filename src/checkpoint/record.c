@@ -187,13 +187,10 @@ static bool add_member(json_object *obj, const char *key, json_object *value)
 	return false;
 }
 
-static bool add_copy(json_object *obj, const char *key, json_object *value)
-{
-	json_object *copy;
-
-	return prov_json_clone(value, &copy) && add_member(obj, key, copy);
-}
-
+/*
+ * The record's own output and error go into the document by reference, not
+ * copied: the document only lives to be printed, in this thread.
+ */
 int prov_operation_record_to_json(char **out, const prov_operation_record *record)
 {
 	json_object *obj = json_object_new_object(), *actions = NULL;
@@ -203,9 +200,9 @@ int prov_operation_record_to_json(char **out, const prov_operation_record *recor
 	*out = NULL;
 	ok = ok && add_member(obj, "op", json_object_new_string(record->op));
 	ok = ok && add_member(obj, "status", json_object_new_string(record->status));
-	ok = ok && add_copy(obj, "output", record->output);
+	ok = ok && add_member(obj, "output", json_object_get(record->output));
 	ok = ok && add_member(obj, "attempts", json_object_new_int(record->attempts));
-	ok = ok && add_copy(obj, "error", record->error);
+	ok = ok && add_member(obj, "error", json_object_get(record->error));
 	ok = ok && prov_rollback_stack_json_c(&actions, &record->actions) == PROV_OK;
 	ok = ok && add_member(obj, "rollback_actions", actions);
 	ok = ok && add_member(obj, "timestamp", json_object_new_string(record->timestamp));
@@ -250,19 +247,18 @@ static int read_timestamp(prov_operation_record *record, json_object *obj, const
 	return PROV_OK;
 }
 
+/* The parsed document is dropped after this: its values are taken, not copied. */
 static int read_values(prov_operation_record *record, json_object *obj, const char *what)
 {
 	json_object *member;
 	int rc;
 
-	if (json_object_object_get_ex(obj, "output", &member) &&
-	    !prov_json_clone(member, &record->output))
-		return prov_err_nomem();
+	if (json_object_object_get_ex(obj, "output", &member))
+		record->output = json_object_get(member);
 	if (json_object_object_get_ex(obj, "error", &member)) {
 		if ((rc = check_error_value(member, what)) != PROV_OK)
 			return rc;
-		if (!prov_json_clone(member, &record->error))
-			return prov_err_nomem();
+		record->error = json_object_get(member);
 	}
 	if (json_object_object_get_ex(obj, "rollback_actions", &member) && member)
 		return prov_rollback_stack_fill(&record->actions, member, what);
