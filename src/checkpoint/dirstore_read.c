@@ -489,13 +489,6 @@ int prov_dirstore_load(prov_checkpoint **out, void *backend, const char *workflo
 	return rc;
 }
 
-static bool listed(const char *id, const prov_checkpoint_list_options *options)
-{
-	if (options->prefix && strncmp(id, options->prefix, strlen(options->prefix)) != 0)
-		return false;
-	return !options->after || strcmp(id, options->after) > 0;
-}
-
 static int by_string(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -515,14 +508,14 @@ static int candidate_ids(prov_dirstore *s, const struct record_set *set,
 		if (len > 5 && strcmp(names[i] + len - 5, ".json") == 0 &&
 		    prov_workflow_id_is_valid(names[i], len - 5)) {
 			names[i][len - 5] = '\0';
-			if (listed(names[i], options))
+			if (prov_checkpoint_list_wants(names[i], options))
 				rc = add_name(names[i], ids);
 		}
 	}
 	prov_dirstore_names_free(names, count);
 	for (size_t i = 0; rc == PROV_OK && i < set->len; i++)
 		if ((i == 0 || strcmp(set->items[i - 1].workflow_id, set->items[i].workflow_id)) &&
-		    listed(set->items[i].workflow_id, options))
+		    prov_checkpoint_list_wants(set->items[i].workflow_id, options))
 			rc = add_name(set->items[i].workflow_id, ids);
 	if (rc == PROV_OK && ids->len > 1)
 		qsort(ids->names, ids->len, sizeof(*ids->names), by_string);

@@ -86,6 +86,10 @@ int prov_checkpoint_list_new(prov_checkpoint_list **out);
 int prov_checkpoint_list_finish(prov_checkpoint_list *list,
 				const prov_checkpoint_list_options *options);
 
+/* Whether a page asked for with these options can hold this workflow id. */
+bool prov_checkpoint_list_wants(const char *workflow_id,
+				const prov_checkpoint_list_options *options);
+
 /* Workflow id check without touching the error, for scanning file names. */
 bool prov_workflow_id_is_valid(const char *id, size_t len);
 

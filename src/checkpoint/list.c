@@ -75,11 +75,13 @@ static int by_id(const void *a, const void *b)
 	return strcmp(((const struct list_entry *)a)->id, ((const struct list_entry *)b)->id);
 }
 
-static bool wanted(const struct list_entry *e, const prov_checkpoint_list_options *options)
+bool prov_checkpoint_list_wants(const char *workflow_id,
+				const prov_checkpoint_list_options *options)
 {
-	if (options->prefix && strncmp(e->id, options->prefix, strlen(options->prefix)) != 0)
+	if (options->prefix &&
+	    strncmp(workflow_id, options->prefix, strlen(options->prefix)) != 0)
 		return false;
-	return !options->after || strcmp(e->id, options->after) > 0;
+	return !options->after || strcmp(workflow_id, options->after) > 0;
 }
 
 /* Sort by id, drop duplicates and unwanted ids, and cut the page at the limit. */
@@ -93,7 +95,8 @@ int prov_checkpoint_list_finish(prov_checkpoint_list *list,
 	for (size_t i = 0; i < list->len; i++) {
 		struct list_entry *e = &list->items[i];
 
-		if ((kept > 0 && strcmp(list->items[kept - 1].id, e->id) == 0) || !wanted(e, options))
+		if ((kept > 0 && strcmp(list->items[kept - 1].id, e->id) == 0) ||
+		    !prov_checkpoint_list_wants(e->id, options))
 			entry_release(e);
 		else
 			list->items[kept++] = *e;

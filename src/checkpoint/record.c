@@ -29,28 +29,34 @@ static int bad_status(int code, const char *what, const char *status)
 			    "completed, failed, skipped or cancelled)", what, status ? status : "(none)");
 }
 
+/* A record of a checked id and status, without a timestamp yet. */
+static prov_operation_record *record_alloc(const char *op_id, const char *status)
+{
+	prov_operation_record *record = prov_calloc(1, sizeof(*record));
+
+	if (!record)
+		return NULL;
+	record->op = prov_strdup(op_id);
+	record->status = prov_strdup(status);
+	record->attempts = 1;
+	if (!record->op || !record->status) {
+		prov_operation_record_free(record);
+		return NULL;
+	}
+	return record;
+}
+
 int prov_operation_record_new(prov_operation_record **out, const char *op_id, const char *status)
 {
-	prov_operation_record *record;
-
 	*out = NULL;
 	if (!op_id || !*op_id)
 		return prov_err_set(PROV_EINVAL, PROV_ERRCAT_INVALID_ARGUMENT,
 				    "an operation record needs a non-empty operation id");
 	if (!status_is_known(status))
 		return bad_status(PROV_EINVAL, op_id, status);
-	record = prov_calloc(1, sizeof(*record));
-	if (!record)
+	if (!(*out = record_alloc(op_id, status)))
 		return PROV_ENOMEM;
-	record->op = prov_strdup(op_id);
-	record->status = prov_strdup(status);
-	record->attempts = 1;
-	prov_rfc3339_format(prov_clock_realtime_ms(), true, record->timestamp);
-	if (!record->op || !record->status) {
-		prov_operation_record_free(record);
-		return PROV_ENOMEM;
-	}
-	*out = record;
+	prov_rfc3339_format(prov_clock_realtime_ms(), true, (*out)->timestamp);
 	return PROV_OK;
 }
 
@@ -181,13 +187,10 @@ static bool add_member(json_object *obj, const char *key, json_object *value)
 	return false;
 }
 
-static bool add_copy(json_object *obj, const char *key, json_object *value)
-{
-	json_object *copy;
-
-	return prov_json_clone(value, &copy) && add_member(obj, key, copy);
-}
-
+/*
+ * The record's own output and error go into the document by reference, not
+ * copied: the document only lives to be printed, in this thread.
+ */
 int prov_operation_record_to_json(char **out, const prov_operation_record *record)
 {
 	json_object *obj = json_object_new_object(), *actions = NULL;
@@ -197,9 +200,9 @@ int prov_operation_record_to_json(char **out, const prov_operation_record *recor
 	*out = NULL;
 	ok = ok && add_member(obj, "op", json_object_new_string(record->op));
 	ok = ok && add_member(obj, "status", json_object_new_string(record->status));
-	ok = ok && add_copy(obj, "output", record->output);
+	ok = ok && add_member(obj, "output", json_object_get(record->output));
 	ok = ok && add_member(obj, "attempts", json_object_new_int(record->attempts));
-	ok = ok && add_copy(obj, "error", record->error);
+	ok = ok && add_member(obj, "error", json_object_get(record->error));
 	ok = ok && prov_rollback_stack_json_c(&actions, &record->actions) == PROV_OK;
 	ok = ok && add_member(obj, "rollback_actions", actions);
 	ok = ok && add_member(obj, "timestamp", json_object_new_string(record->timestamp));
@@ -244,19 +247,18 @@ static int read_timestamp(prov_operation_record *record, json_object *obj, const
 	return PROV_OK;
 }
 
+/* The parsed document is dropped after this: its values are taken, not copied. */
 static int read_values(prov_operation_record *record, json_object *obj, const char *what)
 {
 	json_object *member;
 	int rc;
 
-	if (json_object_object_get_ex(obj, "output", &member) &&
-	    !prov_json_clone(member, &record->output))
-		return prov_err_nomem();
+	if (json_object_object_get_ex(obj, "output", &member))
+		record->output = json_object_get(member);
 	if (json_object_object_get_ex(obj, "error", &member)) {
 		if ((rc = check_error_value(member, what)) != PROV_OK)
 			return rc;
-		if (!prov_json_clone(member, &record->error))
-			return prov_err_nomem();
+		record->error = json_object_get(member);
 	}
 	if (json_object_object_get_ex(obj, "rollback_actions", &member) && member)
 		return prov_rollback_stack_fill(&record->actions, member, what);
@@ -276,9 +278,10 @@ static int record_from_object(prov_operation_record **out, json_object *obj, con
 		return bad_member(what, "op", "a non-empty string");
 	if (!status_is_known(status))
 		return bad_status(PROV_EPARSE, what, status);
-	rc = prov_operation_record_new(out, op, status);
-	if (rc == PROV_OK)
-		rc = read_attempts(*out, obj, what);
+	/* Checked above, and the timestamp comes from the document. */
+	if (!(*out = record_alloc(op, status)))
+		return PROV_ENOMEM;
+	rc = read_attempts(*out, obj, what);
 	if (rc == PROV_OK)
 		rc = read_timestamp(*out, obj, what);
 	if (rc == PROV_OK)
