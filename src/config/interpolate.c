@@ -221,7 +221,7 @@ static int resolve_key(struct interp *in, const prov_value *where, const char *n
 			prov_path_append_index(&path, (size_t)strtoul(seg->text, NULL, 10));
 		else if (!held)
 			prov_path_append_key(&path, seg->text, seg->len);
-		v = prov_path_step(v, seg->text, seg->len);
+		v = prov_value_step(v, seg->text, seg->len);
 		if (v && !held && has_reference(v) && i + 1 < p.count) {
 			rc = resolve_string(in, v, prov_strbuf_cstr(&path), &held);
 			v = held;

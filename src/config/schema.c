@@ -400,7 +400,7 @@ static void visit(const struct rule *rule, const prov_value *v, size_t i, prov_s
 	}
 	seg = &rule->path.segments[i];
 	if (strcmp(seg->text, "*") != 0) {
-		const prov_value *next = prov_path_step(v, seg->text, seg->len);
+		const prov_value *next = prov_value_step(v, seg->text, seg->len);
 		if (!next && rule->required)
 			report_missing(rule, i, path, vs);
 		if (!next)
