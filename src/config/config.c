@@ -95,56 +95,60 @@ static int wrong_type(const char *path, const prov_value *v, const char *wanted)
 	return rc;
 }
 
+/* Bit of a value type, for the set of types a getter accepts. */
+#define TYPE_BIT(t) (1u << (t))
+
+/* The value at path when its type is in accepted, else the error naming what was wanted. */
+static int find_typed(const prov_config *c, const char *path, unsigned accepted,
+		      const char *wanted, const prov_value **out)
+{
+	int rc = find(c, path, out);
+
+	if (rc == PROV_OK && !(accepted & TYPE_BIT(prov_value_type_of(*out))))
+		return wrong_type(path, *out, wanted);
+	return rc;
+}
+
 int prov_config_get_string(const prov_config *c, const char *path, const char **out)
 {
 	const prov_value *v;
-	int rc = find(c, path, &v);
+	int rc = find_typed(c, path, TYPE_BIT(PROV_VALUE_STRING) | TYPE_BIT(PROV_VALUE_DATETIME),
+			    "a string", &v);
 
-	if (rc)
-		return rc;
-	if (!prov_value_is(v, PROV_VALUE_STRING) && !prov_value_is(v, PROV_VALUE_DATETIME))
-		return wrong_type(path, v, "a string");
-	*out = prov_value_get_str(v, NULL);
-	return PROV_OK;
+	if (rc == PROV_OK)
+		*out = prov_value_get_str(v, NULL);
+	return rc;
 }
 
 int prov_config_get_int64(const prov_config *c, const char *path, int64_t *out)
 {
 	const prov_value *v;
-	int rc = find(c, path, &v);
+	int rc = find_typed(c, path, TYPE_BIT(PROV_VALUE_INT), "an integer", &v);
 
-	if (rc)
-		return rc;
-	if (!prov_value_is(v, PROV_VALUE_INT))
-		return wrong_type(path, v, "an integer");
-	*out = prov_value_get_int(v);
-	return PROV_OK;
+	if (rc == PROV_OK)
+		*out = prov_value_get_int(v);
+	return rc;
 }
 
 int prov_config_get_double(const prov_config *c, const char *path, double *out)
 {
 	const prov_value *v;
-	int rc = find(c, path, &v);
+	int rc = find_typed(c, path, TYPE_BIT(PROV_VALUE_DOUBLE) | TYPE_BIT(PROV_VALUE_INT),
+			    "a number", &v);
 
-	if (rc)
-		return rc;
-	if (!prov_value_is(v, PROV_VALUE_DOUBLE) && !prov_value_is(v, PROV_VALUE_INT))
-		return wrong_type(path, v, "a number");
-	*out = prov_value_get_double(v);
-	return PROV_OK;
+	if (rc == PROV_OK)
+		*out = prov_value_get_double(v);
+	return rc;
 }
 
 int prov_config_get_bool(const prov_config *c, const char *path, int *out)
 {
 	const prov_value *v;
-	int rc = find(c, path, &v);
+	int rc = find_typed(c, path, TYPE_BIT(PROV_VALUE_BOOL), "a boolean", &v);
 
-	if (rc)
-		return rc;
-	if (!prov_value_is(v, PROV_VALUE_BOOL))
-		return wrong_type(path, v, "a boolean");
-	*out = prov_value_get_bool(v) ? 1 : 0;
-	return PROV_OK;
+	if (rc == PROV_OK)
+		*out = prov_value_get_bool(v) ? 1 : 0;
+	return rc;
 }
 
 int prov_config_get_type(const prov_config *c, const char *path, int *out)
@@ -177,41 +181,35 @@ int prov_config_get_json(const prov_config *c, const char *path, char **out)
 int prov_config_get_array_length(const prov_config *c, const char *path, size_t *out)
 {
 	const prov_value *v;
-	int rc = find(c, path, &v);
+	int rc = find_typed(c, path, TYPE_BIT(PROV_VALUE_ARRAY), "an array", &v);
 
-	if (rc)
-		return rc;
-	if (!prov_value_is(v, PROV_VALUE_ARRAY))
-		return wrong_type(path, v, "an array");
-	*out = prov_array_len(v);
-	return PROV_OK;
+	if (rc == PROV_OK)
+		*out = prov_array_len(v);
+	return rc;
 }
 
 int prov_config_get_key_count(const prov_config *c, const char *path, size_t *out)
 {
 	const prov_value *v;
-	int rc = find(c, path, &v);
+	int rc = find_typed(c, path, TYPE_BIT(PROV_VALUE_TABLE), "a table", &v);
 
-	if (rc)
-		return rc;
-	if (!prov_value_is(v, PROV_VALUE_TABLE))
-		return wrong_type(path, v, "a table");
-	*out = prov_table_len(v);
-	return PROV_OK;
+	if (rc == PROV_OK)
+		*out = prov_table_len(v);
+	return rc;
 }
 
 int prov_config_get_key_at(const prov_config *c, const char *path, size_t index, const char **key)
 {
-	size_t count;
-	int rc = prov_config_get_key_count(c, path, &count);
+	const prov_value *v;
+	int rc = find_typed(c, path, TYPE_BIT(PROV_VALUE_TABLE), "a table", &v);
 
 	if (rc)
 		return rc;
-	if (index >= count)
+	if (index >= prov_table_len(v))
 		return prov_err_set(PROV_ERANGE, PROV_ERRCAT_INVALID_ARGUMENT,
 				    "config key '%s' has %zu keys, no key %zu", display_path(path),
-				    count, index);
-	*key = prov_table_key_at(prov_path_lookup(c->root, path), index, NULL);
+				    prov_table_len(v), index);
+	*key = prov_table_key_at(v, index, NULL);
 	return PROV_OK;
 }
 

@@ -23,8 +23,11 @@ static void trim_line(char *s)
 	s[len] = '\0';
 }
 
-/* The git directory of the repository at or above dir; NULL when none. */
-static char *find_git_dir(const char *dir)
+/*
+ * The .git of the repository at or above dir; NULL when none. *is_file tells a
+ * "gitdir:" file (a worktree or submodule) from the directory itself.
+ */
+static char *find_git_dir(const char *dir, bool *is_file)
 {
 	char *here = prov_strdup(dir);
 
@@ -36,6 +39,7 @@ static char *find_git_dir(const char *dir)
 		if (asprintf(&candidate, "%s/.git", strcmp(here, "/") == 0 ? "" : here) < 0)
 			break;
 		if (stat(candidate, &st) == 0) {
+			*is_file = !S_ISDIR(st.st_mode);
 			free(here);
 			return candidate;
 		}
@@ -103,8 +107,8 @@ static int branch_from_head(const char *head_path, char *head, char **out)
 
 int prov_git_branch(const char *dir, char **out)
 {
-	char *git_dir = find_git_dir(dir), *head_path = NULL, *head = NULL;
-	struct stat st;
+	bool gitdir_file = false;
+	char *git_dir = find_git_dir(dir, &gitdir_file), *head_path = NULL, *head = NULL;
 	size_t len;
 	int rc = PROV_OK;
 
@@ -112,7 +116,7 @@ int prov_git_branch(const char *dir, char **out)
 	if (!git_dir)
 		return prov_err_set(PROV_ENOTFOUND, PROV_ERRCAT_CONFIGURATION,
 				    "no git repository at or above %s", dir);
-	if (stat(git_dir, &st) == 0 && !S_ISDIR(st.st_mode))
+	if (gitdir_file)
 		rc = resolve_gitdir_file(&git_dir);
 	if (rc == PROV_OK && asprintf(&head_path, "%s/HEAD", git_dir) < 0) {
 		head_path = NULL;

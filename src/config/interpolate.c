@@ -221,7 +221,7 @@ static int resolve_key(struct interp *in, const prov_value *where, const char *n
 			prov_path_append_index(&path, (size_t)strtoul(seg->text, NULL, 10));
 		else if (!held)
 			prov_path_append_key(&path, seg->text, seg->len);
-		v = prov_path_step(v, seg->text, seg->len);
+		v = prov_value_step(v, seg->text, seg->len);
 		if (v && !held && has_reference(v) && i + 1 < p.count) {
 			rc = resolve_string(in, v, prov_strbuf_cstr(&path), &held);
 			v = held;
@@ -425,8 +425,7 @@ static int resolve_members(struct interp *in, const prov_value *t, prov_strbuf *
 		child = prov_table_value_at(t, i);
 		prov_path_append_key(path, key, key_len);
 		rc = resolve_node(in, child, path, &value);
-		path->len = mark;
-		path->data[mark] = '\0';
+		prov_strbuf_truncate(path, mark);
 		if (rc == PROV_OK && value == child) {
 			prov_value_unref(value);
 			continue;
@@ -458,8 +457,7 @@ static int resolve_items(struct interp *in, const prov_value *a, prov_strbuf *pa
 
 		prov_path_append_index(path, i);
 		rc = resolve_node(in, child, path, &value);
-		path->len = mark;
-		path->data[mark] = '\0';
+		prov_strbuf_truncate(path, mark);
 		if (rc == PROV_OK && value != child && !copy) {
 			/* The first change: copy the items before it. */
 			copy = prov_value_array((prov_source *)prov_value_source(a), prov_value_line(a));

@@ -116,29 +116,13 @@ void prov_path_append_index(prov_strbuf *path, size_t index)
 	prov_strbuf_printf(path, path->len ? ".%zu" : "%zu", index);
 }
 
-prov_value *prov_path_step(const prov_value *v, const char *segment, size_t len)
-{
-	size_t index = 0;
-
-	if (prov_value_is(v, PROV_VALUE_TABLE))
-		return prov_table_get(v, segment, len);
-	if (!prov_value_is(v, PROV_VALUE_ARRAY) || len == 0 || len > 9)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		if (segment[i] < '0' || segment[i] > '9')
-			return NULL;
-		index = index * 10 + (size_t)(segment[i] - '0');
-	}
-	return prov_array_at(v, index);
-}
-
 prov_value *prov_path_follow(const prov_value *root, const struct prov_path *p, size_t *reached)
 {
 	const prov_value *v = root;
 	size_t i;
 
 	for (i = 0; i < p->count; i++) {
-		const prov_value *next = prov_path_step(v, p->segments[i].text, p->segments[i].len);
+		const prov_value *next = prov_value_step(v, p->segments[i].text, p->segments[i].len);
 		if (!next)
 			break;
 		v = next;

@@ -28,9 +28,6 @@ void prov_path_append_key(prov_strbuf *path, const char *key, size_t len);
 /* Append an array index. */
 void prov_path_append_index(prov_strbuf *path, size_t index);
 
-/* One step down: a table's key, or an array's index when the segment is digits. */
-prov_value *prov_path_step(const prov_value *v, const char *segment, size_t len);
-
 /*
  * Follow a split path from root. *reached is how many segments matched
  * (count when found); the result is NULL when the path is not set.

@@ -65,9 +65,9 @@ static int merge_into(prov_value **merged, const prov_value *layer_tree)
 	return PROV_OK;
 }
 
-/* The schema the `schema` key of tree names (relative to paths.base), or NULL. */
-static int schema_from_key(const prov_value *tree, const struct prov_interp_options *opts,
-			   prov_config_schema **out)
+/* The schema file the `schema` key of tree names (relative to paths.base), or NULL. */
+static int schema_file(const prov_value *tree, const struct prov_interp_options *opts,
+		       char **out)
 {
 	prov_value *path = NULL, *base = NULL;
 	const char *file;
@@ -91,10 +91,13 @@ static int schema_from_key(const prov_value *tree, const struct prov_interp_opti
 			rc = prov_err_nomem();
 		}
 	}
+	if (rc == PROV_OK && !joined && !(joined = prov_strdup(file)))
+		rc = PROV_ENOMEM;
 	if (rc == PROV_OK)
-		rc = prov_config_schema_load(out, joined ? joined : file);
+		*out = joined;
+	else
+		free(joined);
 out:
-	free(joined);
 	prov_value_unref(path);
 	prov_value_unref(base);
 	return rc;
@@ -114,6 +117,7 @@ static char *default_base_dir(const prov_config_resolver *r)
 struct resolution {
 	prov_value *merged;
 	prov_config_schema *typing_schema;
+	char *typing_schema_file;    /* the file typing_schema was read from, or NULL */
 	bool typing_schema_known;
 	struct prov_interp_options interp;
 };
@@ -128,7 +132,9 @@ static int apply_layer(const prov_config_resolver *r, struct resolution *res,
 		res->typing_schema_known = true;
 		if (r->schema)
 			res->typing_schema = prov_config_schema_ref(r->schema);
-		else if ((rc = schema_from_key(res->merged, &res->interp, &res->typing_schema)))
+		else if ((rc = schema_file(res->merged, &res->interp, &res->typing_schema_file)) ||
+			 (res->typing_schema_file &&
+			  (rc = prov_config_schema_load(&res->typing_schema, res->typing_schema_file))))
 			return rc;
 	}
 	if (layer->tree)
@@ -144,11 +150,19 @@ static int finish(const prov_config_resolver *r, struct resolution *res, prov_co
 {
 	prov_config *c = prov_calloc(1, sizeof(*c));
 	int rc = c ? prov_config_interpolate(res->merged, &res->interp, &c->root) : PROV_ENOMEM;
+	char *file = NULL;
 
 	if (rc == PROV_OK && r->schema)
 		c->schema = prov_config_schema_ref(r->schema);
 	else if (rc == PROV_OK)
-		rc = schema_from_key(c->root, &res->interp, &c->schema);
+		rc = schema_file(c->root, &res->interp, &file);
+	/* The layers above the typing point seldom move the schema key: read it once. */
+	if (rc == PROV_OK && file && res->typing_schema_file &&
+	    strcmp(file, res->typing_schema_file) == 0)
+		c->schema = prov_config_schema_ref(res->typing_schema);
+	else if (rc == PROV_OK && file)
+		rc = prov_config_schema_load(&c->schema, file);
+	free(file);
 	if (rc) {
 		prov_config_free(c);
 		return rc;
@@ -159,7 +173,8 @@ static int finish(const prov_config_resolver *r, struct resolution *res, prov_co
 
 int prov_config_resolve(prov_config_resolver *r, prov_config **out)
 {
-	struct resolution res = { NULL, NULL, false, { &r->env, prov_clock_realtime_ms(), false, NULL, NULL } };
+	struct resolution res = { NULL, NULL, NULL, false,
+				  { &r->env, prov_clock_realtime_ms(), false, NULL, NULL } };
 	size_t *order = precedence_order(r);
 	char *base_dir = order ? default_base_dir(r) : NULL;
 	int rc = base_dir ? prov_config_builtin_tree(base_dir, &res.merged) : prov_err_code();
@@ -171,6 +186,7 @@ int prov_config_resolve(prov_config_resolver *r, prov_config **out)
 		rc = finish(r, &res, out);
 	prov_value_unref(res.merged);
 	prov_config_schema_free(res.typing_schema);
+	free(res.typing_schema_file);
 	free(base_dir);
 	free(order);
 	return rc;

@@ -400,7 +400,7 @@ static void visit(const struct rule *rule, const prov_value *v, size_t i, prov_s
 	}
 	seg = &rule->path.segments[i];
 	if (strcmp(seg->text, "*") != 0) {
-		const prov_value *next = prov_path_step(v, seg->text, seg->len);
+		const prov_value *next = prov_value_step(v, seg->text, seg->len);
 		if (!next && rule->required)
 			report_missing(rule, i, path, vs);
 		if (!next)
@@ -421,14 +421,10 @@ static void visit(const struct rule *rule, const prov_value *v, size_t i, prov_s
 				prov_path_append_index(path, k);
 			visit(rule, table ? prov_table_value_at(v, k) : prov_array_at(v, k), i + 1,
 			      path, vs);
-			path->len = mark;
-			if (path->data)
-				path->data[mark] = '\0';
+			prov_strbuf_truncate(path, mark);
 		}
 	}
-	path->len = mark;
-	if (path->data)
-		path->data[mark] = '\0';
+	prov_strbuf_truncate(path, mark);
 }
 
 static int report(struct violations *vs, unsigned int flags, char **out)

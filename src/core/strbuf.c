@@ -156,6 +156,14 @@ char *prov_strbuf_detach(prov_strbuf *b, size_t *len)
 	return data;
 }
 
+void prov_strbuf_truncate(prov_strbuf *b, size_t len)
+{
+	if (len >= b->len)
+		return;
+	b->len = len;
+	b->data[len] = '\0';
+}
+
 void prov_strbuf_reset(prov_strbuf *b)
 {
 	b->len = 0;

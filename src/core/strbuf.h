@@ -39,6 +39,9 @@ const char *prov_strbuf_cstr(const prov_strbuf *b);
 /* Hand the contents to the caller (free with free()); the buffer is reset.
  * Returns NULL, with PROV_ENOMEM recorded, when an append failed. */
 char *prov_strbuf_detach(prov_strbuf *b, size_t *len);
+/* Shorten the contents to len bytes, e.g. back to a length noted before
+ * appending a path segment; a len past the end changes nothing. */
+void prov_strbuf_truncate(prov_strbuf *b, size_t len);
 void prov_strbuf_reset(prov_strbuf *b);
 void prov_strbuf_release(prov_strbuf *b);
 

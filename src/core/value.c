@@ -563,18 +563,20 @@ prov_value *prov_table_gets(const prov_value *t, const char *key)
 	return prov_table_get(t, key, strlen(key));
 }
 
-static prov_value *step_into(const prov_value *v, const char *segment, size_t len)
+prov_value *prov_value_step(const prov_value *v, const char *segment, size_t len)
 {
-	if (v->type == PROV_VALUE_TABLE)
+	size_t index = 0;
+
+	if (prov_value_is(v, PROV_VALUE_TABLE))
 		return prov_table_get(v, segment, len);
-	if (v->type == PROV_VALUE_ARRAY && len > 0 && len < 10 &&
-	    strspn(segment, "0123456789") >= len) {
-		size_t index = 0;
-		for (size_t i = 0; i < len; i++)
-			index = index * 10 + (size_t)(segment[i] - '0');
-		return prov_array_at(v, index);
+	if (!prov_value_is(v, PROV_VALUE_ARRAY) || len == 0 || len > 9)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (segment[i] < '0' || segment[i] > '9')
+			return NULL;
+		index = index * 10 + (size_t)(segment[i] - '0');
 	}
-	return NULL;
+	return prov_array_at(v, index);
 }
 
 prov_value *prov_value_lookup(const prov_value *root, const char *path)
@@ -585,7 +587,7 @@ prov_value *prov_value_lookup(const prov_value *root, const char *path)
 		const char *dot = strchr(path, '.');
 		size_t len = dot ? (size_t)(dot - path) : strlen(path);
 
-		v = step_into(v, path, len);
+		v = prov_value_step(v, path, len);
 		path += len + (dot != NULL);
 	}
 	return (prov_value *)v;

@@ -125,6 +125,11 @@ prov_value *prov_table_gets(const prov_value *table, const char *key);
 long prov_table_find(const prov_value *table, const char *key, size_t key_len);
 
 /*
+ * One step down: a table's key, or an array's index when the segment is 1 to
+ * 9 digits. NULL when v is not a container or has no such member.
+ */
+prov_value *prov_value_step(const prov_value *v, const char *segment, size_t len);
+/*
  * Follow a dotted path ("providers.local.zone"); a segment of digits indexes
  * an array. NULL when any step is missing or is not a container.
  */

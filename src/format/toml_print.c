@@ -55,10 +55,7 @@ static size_t path_push_index(struct printer *pr, size_t index)
 
 static void path_pop(struct printer *pr, size_t mark)
 {
-	if (pr->path.data && !pr->path.failed) {
-		pr->path.len = mark;
-		pr->path.data[mark] = '\0';
-	}
+	prov_strbuf_truncate(&pr->path, mark);
 }
 
 static int put_string(struct printer *pr, const char *s, size_t len)
@@ -294,10 +291,8 @@ int prov_toml_print(prov_strbuf *out, const prov_value *table)
 		rc = prov_strbuf_status(out);
 	if (rc == PROV_OK)
 		rc = prov_strbuf_status(&pr->path);
-	if (rc && !out->failed && out->data) {
-		out->len = start;
-		out->data[start] = '\0';
-	}
+	if (rc && !out->failed)
+		prov_strbuf_truncate(out, start);
 	prov_strbuf_release(&pr->path);
 	free(pr);
 	return rc;
