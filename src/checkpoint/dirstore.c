@@ -11,6 +11,7 @@
 #include "checkpoint/dirstore.h"
 #include "checkpoint/internal.h"
 #include "core/err.h"
+#include "core/random.h"
 #include "core/file.h"
 #include "core/logging.h"
 #include "core/mem.h"
@@ -19,8 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 /* Far beyond any real checkpoint; journal records give lengths in 8 hex digits. */
@@ -538,17 +537,6 @@ static const prov_checkpoint_store_interface dirstore_interface = {
 	.check = dirstore_check,
 };
 
-static uint64_t random_nonce(void)
-{
-	uint64_t value;
-	struct timespec ts;
-
-	if (getrandom(&value, sizeof(value), GRND_NONBLOCK) == (ssize_t)sizeof(value))
-		return value;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
-}
-
 static int name_directories(prov_dirstore *s)
 {
 	s->journal_dir = prov_dirstore_path(s->dir, "journal", "");
@@ -569,7 +557,7 @@ int prov_dirstore_open(prov_checkpoint_store **out, const prov_fileio *io, const
 	pthread_mutex_init(&s->mutex, NULL);
 	pthread_cond_init(&s->batch_done, NULL);
 	s->io = io;
-	s->nonce = random_nonce();
+	s->nonce = prov_random64();
 	s->journal_capacity = journal_capacity ? journal_capacity : PROV_JOURNAL_DEFAULT_CAPACITY;
 	s->dir = prov_strdup(dir);
 	rc = s->dir ? name_directories(s) : PROV_ENOMEM;

@@ -3,6 +3,7 @@
 #include "checkpoint/crc32c.h"
 #include "checkpoint/internal.h"
 #include "core/err.h"
+#include "core/random.h"
 #include "core/file.h"
 #include "core/mem.h"
 
@@ -11,8 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MAGIC "PROVCKJ1"
@@ -24,18 +23,6 @@
 #define LINE_MAX_LEN (CRC_FIELD_END + 9 + 2 + 2 * 21 + PROV_WORKFLOW_ID_MAX + 1)
 
 static const char zeros[64 * 1024];
-
-/* Salts and names need to differ between files, not to be secret. */
-static uint64_t random64(void)
-{
-	uint64_t value;
-	struct timespec ts;
-
-	if (getrandom(&value, sizeof(value), GRND_NONBLOCK) == (ssize_t)sizeof(value))
-		return value;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16);
-}
 
 off_t prov_journal_padded(size_t len)
 {
@@ -231,7 +218,7 @@ static int write_header(prov_journal *journal)
 	char header[HEADER_LEN + 1];
 
 	snprintf(header, sizeof(header), "%s salt=%016llx", MAGIC,
-		 (unsigned long long)random64());
+		 (unsigned long long)prov_random64());
 	journal->chain = prov_crc32c(0, header, HEADER_SIGNED_LEN);
 	snprintf(header + HEADER_SIGNED_LEN, sizeof(header) - HEADER_SIGNED_LEN, " crc=%08x\n",
 		 journal->chain);
@@ -291,7 +278,7 @@ static int create_file(const prov_fileio *io, const char *dir, char **path, int 
 	if (!*path)
 		return PROV_ENOMEM;
 	for (int attempt = 0; attempt < 100; attempt++) {
-		snprintf(*path, size, "%s/%016llx.log", dir, (unsigned long long)random64());
+		snprintf(*path, size, "%s/%016llx.log", dir, (unsigned long long)prov_random64());
 		*fd = io->open(io->ctx, *path, O_RDWR | O_CREAT | O_EXCL, 0600);
 		if (*fd >= 0)
 			break;

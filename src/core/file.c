@@ -2,17 +2,15 @@
 #include "core/err.h"
 #include "core/fileio.h"
 #include "core/mem.h"
+#include "core/random.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 /* The directory part of path ("." when there is none); free with free(). */
@@ -45,19 +43,6 @@ int prov_dir_sync(const char *path)
 	return prov_dir_sync_io(prov_fileio_system(), path);
 }
 
-/* Random enough to make temporary names unlikely to collide, never secret. */
-static uint64_t temporary_suffix(void)
-{
-	static atomic_uint_fast64_t counter;
-	uint64_t value;
-	struct timespec ts;
-
-	if (getrandom(&value, sizeof(value), GRND_NONBLOCK) == (ssize_t)sizeof(value))
-		return value;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_nsec << 20) ^ (uint64_t)getpid() ^ atomic_fetch_add(&counter, 1);
-}
-
 /* Create "PATH.tmp.XXXXXXXX" exclusively, mode 0600; *tmp gets its name. */
 static int create_temporary(const prov_fileio *io, const char *path, char **tmp, int *fd)
 {
@@ -68,7 +53,7 @@ static int create_temporary(const prov_fileio *io, const char *path, char **tmp,
 		return PROV_ENOMEM;
 	for (int attempt = 0; attempt < 100; attempt++) {
 		snprintf(*tmp, size, "%s.tmp.%08llx", path,
-			 (unsigned long long)(temporary_suffix() & 0xffffffffu));
+			 (unsigned long long)(prov_random64() & 0xffffffffu));
 		*fd = io->open(io->ctx, *tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
 		if (*fd >= 0)
 			return PROV_OK;

@@ -7,13 +7,13 @@
 #include "workflow/internal.h"
 
 #include "core/err.h"
+#include "core/random.h"
 #include "core/mem.h"
 #include "format/format.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -154,21 +154,15 @@ static void read_rollback(prov_workflow *wf, const prov_value *doc)
 /* wf-YYYYMMDD-HHMMSS-XXXXXX: sortable by start, unique by its random part. */
 static char *generate_id(void)
 {
-	unsigned char random[3];
+	uint64_t random = prov_random64();
 	char id[64];
 	time_t now = time(NULL);
 	struct tm tm;
 
-	if (getrandom(random, sizeof(random), GRND_NONBLOCK) != (ssize_t)sizeof(random)) {
-		unsigned long mix = (unsigned long)now ^ ((unsigned long)getpid() << 8) ^
-				    (unsigned long)clock();
-
-		memcpy(random, &mix, sizeof(random));
-	}
 	gmtime_r(&now, &tm);
-	snprintf(id, sizeof(id), "wf-%04d%02d%02d-%02d%02d%02d-%02x%02x%02x", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, random[0],
-		 random[1], random[2]);
+	snprintf(id, sizeof(id), "wf-%04d%02d%02d-%02d%02d%02d-%06x", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned int)(random & 0xffffff));
 	return prov_strdup(id);
 }
 
