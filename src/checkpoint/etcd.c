@@ -199,18 +199,12 @@ static void read_state(struct etcd_owned *o, json_object *head_range, json_objec
 /* The two reads an acquire makes: the checkpoint key and the newest record key. */
 static void put_state_reads(prov_strbuf *b, const prov_etcdstore *s, const char *id)
 {
-	prov_strbuf records = PROV_STRBUF_INIT;
-
-	prov_strbuf_printf(&records, "%s%s/", s->records_prefix, id);
 	prov_strbuf_puts(b, "{\"request_range\":{");
 	prov_etcd_put_key(b, "key", s->heads_prefix, id);
 	prov_strbuf_puts(b, "}},{\"request_range\":{");
-	prov_etcd_put_prefix_range(b, prov_strbuf_cstr(&records));
+	prov_etcd_put_records_range(b, s->records_prefix, id);
 	prov_strbuf_puts(b, ",\"sort_order\":\"DESCEND\",\"sort_target\":\"KEY\","
 			    "\"limit\":\"1\",\"keys_only\":true}}");
-	if (prov_strbuf_status(&records) != PROV_OK)
-		b->failed = true;
-	prov_strbuf_release(&records);
 }
 
 /* Read the workflow's state alone, when our own earlier try already created the key. */

@@ -56,9 +56,16 @@ void prov_etcd_put_prefix_range_from(prov_strbuf *b, const char *prefix, const v
 	prov_strbuf_release(&end);
 }
 
-void prov_etcd_put_prefix_range(prov_strbuf *b, const char *prefix)
+void prov_etcd_put_records_range(prov_strbuf *b, const char *records_prefix, const char *id)
 {
-	prov_etcd_put_prefix_range_from(b, prefix, NULL, 0);
+	prov_strbuf prefix = PROV_STRBUF_INIT;
+
+	prov_strbuf_printf(&prefix, "%s%s/", records_prefix, id);
+	if (prov_strbuf_status(&prefix) != PROV_OK)
+		b->failed = true;
+	else
+		prov_etcd_put_prefix_range_from(b, prefix.data, NULL, 0);
+	prov_strbuf_release(&prefix);
 }
 
 void prov_etcd_record_key(prov_strbuf *b, const char *records_prefix, const char *id,

@@ -102,17 +102,11 @@ static void put_drop_records(prov_strbuf *b, const prov_etcdstore *s, const stru
 
 static void put_delete_all(prov_strbuf *b, const prov_etcdstore *s, const char *id)
 {
-	prov_strbuf records = PROV_STRBUF_INIT;
-
-	prov_strbuf_printf(&records, "%s%s/", s->records_prefix, id);
 	prov_strbuf_puts(b, "{\"request_delete_range\":{");
 	prov_etcd_put_key(b, "key", s->heads_prefix, id);
 	prov_strbuf_puts(b, "}},{\"request_delete_range\":{");
-	prov_etcd_put_prefix_range(b, prov_strbuf_cstr(&records));
+	prov_etcd_put_records_range(b, s->records_prefix, id);
 	prov_strbuf_puts(b, "}}");
-	if (prov_strbuf_status(&records) != PROV_OK)
-		b->failed = true;
-	prov_strbuf_release(&records);
 }
 
 /* A write's success operations; returns how many answers they give. */
