@@ -15,8 +15,8 @@
 /* Append "name":"<base64 of the bytes>". */
 void prov_etcd_put_bytes(prov_strbuf *b, const char *name, const void *data, size_t len);
 
-/* Append "name":"<base64 of a followed by b>" (b may be NULL). */
-void prov_etcd_put_key(prov_strbuf *b, const char *name, const char *a, const char *c);
+/* Append "key":"<base64 of a followed by c>" (c may be NULL). */
+void prov_etcd_put_key(prov_strbuf *b, const char *a, const char *c);
 
 /*
  * Append "key":...,"range_end":... covering every key that starts with

@@ -200,7 +200,7 @@ int prov_etcdstore_load(prov_checkpoint **out, void *backend, const char *workfl
 	*out = NULL;
 	/* One transaction reads both at one revision; later pages are read at it too. */
 	prov_strbuf_puts(&body, "{\"success\":[{\"request_range\":{");
-	prov_etcd_put_key(&body, "key", s->heads_prefix, workflow_id);
+	prov_etcd_put_key(&body, s->heads_prefix, workflow_id);
 	prov_strbuf_puts(&body, "}},{\"request_range\":{");
 	prov_etcd_put_records_range(&body, s->records_prefix, workflow_id);
 	prov_strbuf_printf(&body, ",\"limit\":\"%d\"}}]}", RECORD_PAGE);
