@@ -44,11 +44,7 @@ static char *record_path(const local_provider *lp, const char *id)
 
 static int fail_io(const prov_call *call, const char *what, const char *path, int err)
 {
-	char message[512];
-
-	snprintf(message, sizeof(message), "%s %s: %s", what, path, strerror(err));
-	call->fail(call, "STATE_IO", message, NULL);
-	return -1;
+	return local_fail(call, "STATE_IO", "%s %s: %s", what, path, strerror(err));
 }
 
 /* Read one record; NULL and *err set (0 for malformed content) on failure. */
@@ -79,12 +75,10 @@ json_object *local_store_get(local_provider *lp, const prov_call *call, const ch
 {
 	char *path;
 	json_object *record;
-	char message[256];
 	int err;
 
 	if (!local_id_number(id)) {
-		snprintf(message, sizeof(message), "no server %.200s (ids look like srv-1)", id);
-		call->fail(call, "NOT_FOUND", message, NULL);
+		local_fail(call, "NOT_FOUND", "no server %.200s (ids look like srv-1)", id);
 		return NULL;
 	}
 	if (!(path = record_path(lp, id))) {
@@ -93,8 +87,7 @@ json_object *local_store_get(local_provider *lp, const prov_call *call, const ch
 	}
 	record = read_record(path, &err);
 	if (!record && err == ENOENT) {
-		snprintf(message, sizeof(message), "no server %.200s", id);
-		call->fail(call, "NOT_FOUND", message, NULL);
+		local_fail(call, "NOT_FOUND", "no server %.200s", id);
 	} else if (!record) {
 		if (err)
 			fail_io(call, "cannot read", path, err);
@@ -252,12 +245,8 @@ int local_store_put(local_provider *lp, const prov_call *call, json_object *reco
 		return -1;
 	}
 	rc = lp->host->write_file_atomic(lp->host, path, text, strlen(text));
-	if (rc != 0) {
-		char message[512];
-
-		snprintf(message, sizeof(message), "cannot write %s (status %d)", path, rc);
-		call->fail(call, "STATE_IO", message, NULL);
-	}
+	if (rc != 0)
+		local_fail(call, "STATE_IO", "cannot write %s (status %d)", path, rc);
 	if (rc == 0 && current && directory_mtime(lp, &after) && remember(lp, record)) {
 		lp->records_mtime = after;
 	} else {

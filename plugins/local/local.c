@@ -21,8 +21,7 @@ static int write_json(const prov_call *call, json_object *value)
 	return call->output(call, text, strlen(text)) == 0 ? 0 : -1;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int fail(const prov_call *call, const char *code, const char *fmt, ...)
+int local_fail(const prov_call *call, const char *code, const char *fmt, ...)
 {
 	char message[512];
 	va_list ap;
@@ -62,16 +61,17 @@ static int before_call(local_provider *lp, const prov_call *call)
 		int64_t remaining = call->remaining_ms(call);
 
 		if (call->cancelled(call))
-			return fail(call, "CANCELLED", "%s was cancelled", call->action);
+			return local_fail(call, "CANCELLED", "%s was cancelled", call->action);
 		if (remaining >= 0 && remaining < step) {
 			sleep_ms(remaining);
-			return fail(call, "timeout", "%s reached its deadline within its %lld ms of latency",
-				    call->action, (long long)lp->latency_ms);
+			return local_fail(call, "timeout",
+					  "%s reached its deadline within its %lld ms of latency",
+					  call->action, (long long)lp->latency_ms);
 		}
 		sleep_ms(step);
 	}
 	if (lp->fail_rate > 0 && draw(lp) < lp->fail_rate)
-		return fail(call, "INJECTED_FAILURE", "%s failed by fail_rate", call->action);
+		return local_fail(call, "INJECTED_FAILURE", "%s failed by fail_rate", call->action);
 	return 0;
 }
 
@@ -154,13 +154,13 @@ static int check_spec(local_provider *lp, const prov_call *call, json_object *sp
 	json_object *tags;
 
 	if (!hostname || !valid_hostname(hostname))
-		return fail(call, "INVALID_SPEC", "%s", "create_server needs a hostname of letters, digits, '-' and '.'");
+		return local_fail(call, "INVALID_SPEC", "%s", "create_server needs a hostname of letters, digits, '-' and '.'");
 	if (!plan || !local_has_name(lp->plans, plan))
-		return fail(call, "INVALID_PLAN", "unknown plan %.200s", plan ? plan : "(not a string)");
+		return local_fail(call, "INVALID_PLAN", "unknown plan %.200s", plan ? plan : "(not a string)");
 	if (!zone || !local_has_name(lp->zones, zone))
-		return fail(call, "INVALID_ZONE", "unknown zone %.200s", zone ? zone : "(not a string)");
+		return local_fail(call, "INVALID_ZONE", "unknown zone %.200s", zone ? zone : "(not a string)");
 	if (json_object_object_get_ex(spec, "tags", &tags) && !string_map(tags))
-		return fail(call, "INVALID_SPEC", "%s", "tags must be a map of strings");
+		return local_fail(call, "INVALID_SPEC", "%s", "tags must be a map of strings");
 	return 0;
 }
 
@@ -209,12 +209,12 @@ static int create_from(local_provider *lp, const prov_call *call, json_object *s
 	if (check_spec(lp, call, spec, hostname, plan, zone) != 0)
 		return -1;
 	if (lp->fail_on && local_has_name(lp->fail_on, hostname))
-		return fail(call, "INJECTED_FAILURE", "create of %.200s fails by fail_on", hostname);
+		return local_fail(call, "INJECTED_FAILURE", "create of %.200s fails by fail_on", hostname);
 	if ((existing = local_index_live_hostname(ix, hostname)))
 		return write_json(call, existing);
 	if (allocate_address(lp, ix, address) != 0)
-		return fail(call, "NO_ADDRESS", "every address of the CIDR of %s is in use",
-			    lp->host->instance);
+		return local_fail(call, "NO_ADDRESS", "every address of the CIDR of %s is in use",
+				  lp->host->instance);
 	record = new_record(lp, spec, all, hostname, plan, zone, address);
 	rc = local_store_put(lp, call, record);
 	if (rc == 0)
@@ -236,7 +236,7 @@ static int local_create_server(void *state, const prov_call *call, const char *s
 	spec = json_tokener_parse(spec_json);
 	if (!json_object_is_type(spec, json_type_object)) {
 		json_object_put(spec);
-		return fail(call, "INVALID_SPEC", "%s", "the server spec must be a JSON object");
+		return local_fail(call, "INVALID_SPEC", "%s", "the server spec must be a JSON object");
 	}
 	all = local_store_all(lp, call);
 	if (all && !(ix = index_of(lp, all, &scratch)))
@@ -293,7 +293,7 @@ static int set_status(void *state, const prov_call *call, const char *id, const 
 	if (before_call(lp, call) != 0 || !(record = local_store_get(lp, call, id)))
 		return -1;
 	if (!local_is_live(record) && strcmp(status, "deleted") != 0)
-		fail(call, "DELETED", "server %.200s is deleted", id);
+		local_fail(call, "DELETED", "server %.200s is deleted", id);
 	else if (strcmp(status, "deleted") == 0 && !local_is_live(record))
 		rc = write_json(call, record);
 	else {
@@ -339,7 +339,7 @@ static int apply_changes(local_provider *lp, const prov_call *call, json_object 
 		else if (strcmp(key, "tags") == 0 && string_map(value))
 			json_object_object_add(record, "tags", json_object_get(value));
 		else
-			return fail(call, "INVALID_CHANGE", "cannot change %.200s to that value", key);
+			return local_fail(call, "INVALID_CHANGE", "cannot change %.200s to that value", key);
 	}
 	return 0;
 }
@@ -355,7 +355,7 @@ static int local_modify_server(void *state, const prov_call *call, const char *i
 		return -1;
 	changes = json_tokener_parse(changes_json);
 	if (!local_is_live(record))
-		fail(call, "DELETED", "server %.200s is deleted", id);
+		local_fail(call, "DELETED", "server %.200s is deleted", id);
 	else if (apply_changes(lp, call, record, changes) == 0 &&
 		 local_store_put(lp, call, record) == 0)
 		rc = write_json(call, record);

@@ -77,6 +77,10 @@ void local_index_clear(local_index *ix);
 /* The live record of the lowest id with hostname (borrowed), or NULL. */
 json_object *local_index_live_hostname(const local_index *ix, const char *hostname);
 
+/* Fail the call with code and a formatted message (at most 511 bytes); returns -1. */
+int local_fail(const prov_call *call, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Log a line through the host at `level`. */
 void local_log(const local_provider *lp, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

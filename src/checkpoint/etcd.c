@@ -111,7 +111,7 @@ void prov_etcdstore_put_compare(prov_strbuf *b, const prov_etcdstore *s, const c
 				const char *target, const char *field, int64_t value)
 {
 	prov_strbuf_putc(b, '{');
-	prov_etcd_put_key(b, "key", s->owners_prefix, id);
+	prov_etcd_put_key(b, s->owners_prefix, id);
 	prov_strbuf_printf(b, ",\"target\":\"%s\",\"result\":\"EQUAL\",\"%s\":\"%" PRId64 "\"}",
 			   target, field, value);
 }
@@ -126,7 +126,7 @@ void prov_etcdstore_put_fence(prov_strbuf *b, const prov_etcdstore *s, const cha
 static void put_read_owner(prov_strbuf *b, const prov_etcdstore *s, const char *id)
 {
 	prov_strbuf_puts(b, ",\"failure\":[{\"request_range\":{");
-	prov_etcd_put_key(b, "key", s->owners_prefix, id);
+	prov_etcd_put_key(b, s->owners_prefix, id);
 	prov_strbuf_puts(b, "}}]}");
 }
 
@@ -199,18 +199,12 @@ static void read_state(struct etcd_owned *o, json_object *head_range, json_objec
 /* The two reads an acquire makes: the checkpoint key and the newest record key. */
 static void put_state_reads(prov_strbuf *b, const prov_etcdstore *s, const char *id)
 {
-	prov_strbuf records = PROV_STRBUF_INIT;
-
-	prov_strbuf_printf(&records, "%s%s/", s->records_prefix, id);
 	prov_strbuf_puts(b, "{\"request_range\":{");
-	prov_etcd_put_key(b, "key", s->heads_prefix, id);
+	prov_etcd_put_key(b, s->heads_prefix, id);
 	prov_strbuf_puts(b, "}},{\"request_range\":{");
-	prov_etcd_put_prefix_range(b, prov_strbuf_cstr(&records));
+	prov_etcd_put_records_range(b, s->records_prefix, id);
 	prov_strbuf_puts(b, ",\"sort_order\":\"DESCEND\",\"sort_target\":\"KEY\","
 			    "\"limit\":\"1\",\"keys_only\":true}}");
-	if (prov_strbuf_status(&records) != PROV_OK)
-		b->failed = true;
-	prov_strbuf_release(&records);
 }
 
 /* Read the workflow's state alone, when our own earlier try already created the key. */
@@ -268,7 +262,7 @@ static int create_owner_key(prov_etcdstore *s, struct etcd_owned *o, int64_t lea
 	prov_strbuf_puts(&body, "{\"compare\":[");
 	prov_etcdstore_put_compare(&body, s, o->id, "CREATE", "create_revision", 0);
 	prov_strbuf_puts(&body, "],\"success\":[{\"request_put\":{");
-	prov_etcd_put_key(&body, "key", s->owners_prefix, o->id);
+	prov_etcd_put_key(&body, s->owners_prefix, o->id);
 	prov_strbuf_putc(&body, ',');
 	prov_etcd_put_bytes(&body, "value", s->holder, strlen(s->holder));
 	prov_strbuf_printf(&body, ",\"lease\":\"%" PRId64 "\"}},", lease);
@@ -372,7 +366,7 @@ static int delete_owner_key(prov_etcdstore *s, const char *id, int64_t owner_rev
 	prov_strbuf_puts(&body, "{\"compare\":[");
 	prov_etcdstore_put_fence(&body, s, id, owner_revision);
 	prov_strbuf_puts(&body, "],\"success\":[{\"request_delete_range\":{");
-	prov_etcd_put_key(&body, "key", s->owners_prefix, id);
+	prov_etcd_put_key(&body, s->owners_prefix, id);
 	prov_strbuf_puts(&body, "}}]}");
 	rc = prov_etcdstore_call(s, "/v3/kv/txn", &body, &answer);
 	*held = rc == PROV_OK && prov_etcd_succeeded(answer);

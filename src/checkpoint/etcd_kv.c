@@ -16,7 +16,7 @@ void prov_etcd_put_bytes(prov_strbuf *b, const char *name, const void *data, siz
 	prov_strbuf_putc(b, '"');
 }
 
-void prov_etcd_put_key(prov_strbuf *b, const char *name, const char *a, const char *c)
+void prov_etcd_put_key(prov_strbuf *b, const char *a, const char *c)
 {
 	prov_strbuf key = PROV_STRBUF_INIT;
 
@@ -26,7 +26,7 @@ void prov_etcd_put_key(prov_strbuf *b, const char *name, const char *a, const ch
 	if (prov_strbuf_status(&key) != PROV_OK)
 		b->failed = true;
 	else
-		prov_etcd_put_bytes(b, name, key.data, key.len);
+		prov_etcd_put_bytes(b, "key", key.data, key.len);
 	prov_strbuf_release(&key);
 }
 
@@ -39,7 +39,7 @@ void prov_etcd_put_prefix_range_from(prov_strbuf *b, const char *prefix, const v
 	if (start)
 		prov_etcd_put_bytes(b, "key", start, start_len);
 	else
-		prov_etcd_put_key(b, "key", prefix, NULL);
+		prov_etcd_put_key(b, prefix, NULL);
 	prov_strbuf_puts(&end, prefix);
 	while (end.len && (unsigned char)end.data[end.len - 1] == 0xff)
 		end.len--;
@@ -56,9 +56,16 @@ void prov_etcd_put_prefix_range_from(prov_strbuf *b, const char *prefix, const v
 	prov_strbuf_release(&end);
 }
 
-void prov_etcd_put_prefix_range(prov_strbuf *b, const char *prefix)
+void prov_etcd_put_records_range(prov_strbuf *b, const char *records_prefix, const char *id)
 {
-	prov_etcd_put_prefix_range_from(b, prefix, NULL, 0);
+	prov_strbuf prefix = PROV_STRBUF_INIT;
+
+	prov_strbuf_printf(&prefix, "%s%s/", records_prefix, id);
+	if (prov_strbuf_status(&prefix) != PROV_OK)
+		b->failed = true;
+	else
+		prov_etcd_put_prefix_range_from(b, prefix.data, NULL, 0);
+	prov_strbuf_release(&prefix);
 }
 
 void prov_etcd_record_key(prov_strbuf *b, const char *records_prefix, const char *id,

@@ -15,15 +15,19 @@
 /* Append "name":"<base64 of the bytes>". */
 void prov_etcd_put_bytes(prov_strbuf *b, const char *name, const void *data, size_t len);
 
-/* Append "name":"<base64 of a followed by b>" (b may be NULL). */
-void prov_etcd_put_key(prov_strbuf *b, const char *name, const char *a, const char *c);
+/* Append "key":"<base64 of a followed by c>" (c may be NULL). */
+void prov_etcd_put_key(prov_strbuf *b, const char *a, const char *c);
 
-/* Append "key":...,"range_end":... covering every key that starts with `prefix`. */
-void prov_etcd_put_prefix_range(prov_strbuf *b, const char *prefix);
-
-/* The same from the key `start` (start_len bytes) on; `start` must not sort before `prefix`. */
+/*
+ * Append "key":...,"range_end":... covering every key that starts with
+ * `prefix`, from the key `start` (start_len bytes; NULL: from `prefix`) on;
+ * `start` must not sort before `prefix`.
+ */
 void prov_etcd_put_prefix_range_from(prov_strbuf *b, const char *prefix, const void *start,
 				     size_t start_len);
+
+/* Append the range of every record key of workflow `id`: PREFIX/records/ID/... */
+void prov_etcd_put_records_range(prov_strbuf *b, const char *records_prefix, const char *id);
 
 /* The key of a workflow's record number `revision`: PREFIX/records/ID/%020llu. */
 void prov_etcd_record_key(prov_strbuf *b, const char *records_prefix, const char *id,

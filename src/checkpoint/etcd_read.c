@@ -192,21 +192,18 @@ int prov_etcdstore_load(prov_checkpoint **out, void *backend, const char *workfl
 {
 	prov_etcdstore *s = backend;
 	struct fold f = { s, workflow_id, 0, NULL, 0, 0, false };
-	prov_strbuf body = PROV_STRBUF_INIT, records = PROV_STRBUF_INIT;
+	prov_strbuf body = PROV_STRBUF_INIT;
 	json_object *answer = NULL, *head, *kvs;
 	size_t count;
 	int rc;
 
 	*out = NULL;
-	prov_strbuf_printf(&records, "%s%s/", s->records_prefix, workflow_id);
 	/* One transaction reads both at one revision; later pages are read at it too. */
 	prov_strbuf_puts(&body, "{\"success\":[{\"request_range\":{");
-	prov_etcd_put_key(&body, "key", s->heads_prefix, workflow_id);
+	prov_etcd_put_key(&body, s->heads_prefix, workflow_id);
 	prov_strbuf_puts(&body, "}},{\"request_range\":{");
-	prov_etcd_put_prefix_range(&body, prov_strbuf_cstr(&records));
+	prov_etcd_put_records_range(&body, s->records_prefix, workflow_id);
 	prov_strbuf_printf(&body, ",\"limit\":\"%d\"}}]}", RECORD_PAGE);
-	if (prov_strbuf_status(&records) != PROV_OK)
-		body.failed = true;
 	rc = prov_etcdstore_call(s, "/v3/kv/txn", &body, &answer);
 	if (rc == PROV_OK) {
 		f.at = answer_revision(answer);
@@ -221,7 +218,6 @@ int prov_etcdstore_load(prov_checkpoint **out, void *backend, const char *workfl
 	*out = f.checkpoint;
 	json_object_put(answer);
 	prov_strbuf_release(&body);
-	prov_strbuf_release(&records);
 	return rc;
 }
 

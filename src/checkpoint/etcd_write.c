@@ -71,10 +71,10 @@ static void put_head_if_absent(prov_strbuf *b, const prov_etcdstore *s, const ch
 		return;
 	}
 	prov_strbuf_puts(b, ",{\"request_txn\":{\"compare\":[{");
-	prov_etcd_put_key(b, "key", s->heads_prefix, id);
+	prov_etcd_put_key(b, s->heads_prefix, id);
 	prov_strbuf_puts(b, ",\"target\":\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"}],"
 			    "\"success\":[{\"request_put\":{");
-	prov_etcd_put_key(b, "key", s->heads_prefix, id);
+	prov_etcd_put_key(b, s->heads_prefix, id);
 	prov_strbuf_putc(b, ',');
 	prov_etcd_put_bytes(b, "value", json, strlen(json));
 	prov_strbuf_puts(b, "}}]}}");
@@ -102,17 +102,11 @@ static void put_drop_records(prov_strbuf *b, const prov_etcdstore *s, const stru
 
 static void put_delete_all(prov_strbuf *b, const prov_etcdstore *s, const char *id)
 {
-	prov_strbuf records = PROV_STRBUF_INIT;
-
-	prov_strbuf_printf(&records, "%s%s/", s->records_prefix, id);
 	prov_strbuf_puts(b, "{\"request_delete_range\":{");
-	prov_etcd_put_key(b, "key", s->heads_prefix, id);
+	prov_etcd_put_key(b, s->heads_prefix, id);
 	prov_strbuf_puts(b, "}},{\"request_delete_range\":{");
-	prov_etcd_put_prefix_range(b, prov_strbuf_cstr(&records));
+	prov_etcd_put_records_range(b, s->records_prefix, id);
 	prov_strbuf_puts(b, "}}");
-	if (prov_strbuf_status(&records) != PROV_OK)
-		b->failed = true;
-	prov_strbuf_release(&records);
 }
 
 /* A write's success operations; returns how many answers they give. */
@@ -187,7 +181,7 @@ static void build(prov_strbuf *b, const prov_etcdstore *s, struct etcd_write *ba
 	for (struct etcd_write *w = batch; w; w = w->next) {
 		if (chosen(w, only)) {
 			prov_strbuf_printf(b, "%s{\"request_range\":{", sep);
-			prov_etcd_put_key(b, "key", s->owners_prefix, w->id);
+			prov_etcd_put_key(b, s->owners_prefix, w->id);
 			prov_strbuf_puts(b, "}}");
 			sep = ",";
 		}

@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define MANIFEST_NAME "extension.toml"
@@ -73,36 +72,32 @@ static int read_manifest(prov_extension_entry *e)
 	return rc;
 }
 
+/* A subdirectory of dir holding a manifest becomes an entry; anything else is skipped. */
 static int add_entry(entry_list *list, const char *dir, const char *name,
 		     bool allow_writable)
 {
 	prov_extension_entry *e;
 	char *sub = join(dir, name);
-	struct stat st;
+	char *manifest = sub ? join(sub, MANIFEST_NAME) : NULL;
 	int rc;
 
-	if (!sub)
-		return PROV_ENOMEM;
-	if (stat(sub, &st) != 0 || !S_ISDIR(st.st_mode) ||
-	    prov_grow(&list->items, list->count + 1, sizeof(*list->items)) != PROV_OK) {
-		free(sub);
-		return prov_err_code() == PROV_ENOMEM ? PROV_ENOMEM : PROV_OK;
-	}
-	e = &list->items[list->count];
-	memset(e, 0, sizeof(*e));
-	e->manifest_path = join(sub, MANIFEST_NAME);
-	e->name = prov_strdup(name);
 	free(sub);
-	if (!e->manifest_path || !e->name) {
-		prov_extension_entry_release(e);
+	if (!manifest)
 		return PROV_ENOMEM;
-	}
-	list->count++;
-	if (access(e->manifest_path, F_OK) != 0) {
-		list->count--;
-		prov_extension_entry_release(e);
+	/* Fails for a file as for a directory without a manifest (ENOTDIR, ENOENT). */
+	if (access(manifest, F_OK) != 0) {
+		free(manifest);
 		return PROV_OK;
 	}
+	if (prov_grow(&list->items, list->count + 1, sizeof(*list->items)) != PROV_OK) {
+		free(manifest);
+		return PROV_ENOMEM;
+	}
+	e = &list->items[list->count++];
+	memset(e, 0, sizeof(*e));
+	e->manifest_path = manifest;
+	if (!(e->name = prov_strdup(name)))
+		return PROV_ENOMEM;
 	rc = prov_plugin_check_permissions(e->manifest_path, allow_writable);
 	if (rc == PROV_OK)
 		return read_manifest(e);

@@ -13,6 +13,8 @@
 #include <string.h>
 
 static const char *const manifest_types[] = { "provider", "taskserv", "cluster", "workflow", NULL };
+/* Names whose config section extensions.<name> would collide with a setting. */
+static const char *const reserved_names[] = { "mode", "paths", "allowed", "blocked", NULL };
 
 PROV_PRINTF(3, 4)
 static int bad(const prov_value *at, const char *path, const char *fmt, ...)
@@ -56,21 +58,10 @@ static bool valid_name(const char *name)
 	return true;
 }
 
-/* Names whose config section extensions.<name> would collide with a setting. */
-static bool reserved_name(const char *name)
+static bool one_of(const char *const *list, const char *s)
 {
-	static const char *const reserved[] = { "mode", "paths", "allowed", "blocked", NULL };
-
-	for (int i = 0; reserved[i]; i++)
-		if (strcmp(reserved[i], name) == 0)
-			return true;
-	return false;
-}
-
-static bool known_type(const char *type)
-{
-	for (int i = 0; manifest_types[i]; i++)
-		if (strcmp(manifest_types[i], type) == 0)
+	for (; *list; list++)
+		if (strcmp(*list, s) == 0)
 			return true;
 	return false;
 }
@@ -106,7 +97,7 @@ static int read_extension(prov_manifest *m, const prov_value *root)
 	    (rc = member_string(&m->description, ext, "extension", "description", false, m->path)) ||
 	    (rc = member_string(&library, ext, "extension", "library", true, m->path)))
 		return rc;
-	if (reserved_name(m->name))
+	if (one_of(reserved_names, m->name))
 		rc = bad(prov_table_gets(ext, "name"), m->path, "extension.name '%s' is reserved "
 			 "(extensions.%s is a setting)", m->name, m->name);
 	else if (!valid_name(m->name))
@@ -115,7 +106,7 @@ static int read_extension(prov_manifest *m, const prov_value *root)
 	else if (prov_semver_parse(&m->semver, m->version) != PROV_OK)
 		rc = bad(prov_table_gets(ext, "version"), m->path,
 			 "extension.version '%s' is not a semantic version", m->version);
-	else if (!known_type(m->type))
+	else if (!one_of(manifest_types, m->type))
 		rc = bad(prov_table_gets(ext, "type"), m->path, "extension.type '%s' is not one of "
 			 "provider, taskserv, cluster, workflow", m->type);
 	else
