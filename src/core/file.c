@@ -5,6 +5,7 @@
 #include "core/random.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -187,12 +188,22 @@ static int make_one_directory(const prov_fileio *io, const char *path)
 	return PROV_OK;
 }
 
+/* Callers create the directory they write into before every write: mostly it exists. */
+static bool is_directory(const prov_fileio *io, const char *path)
+{
+	struct stat st;
+
+	return io->stat(io->ctx, path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int prov_dir_create_io(const prov_fileio *io, const char *path)
 {
-	char *copy = prov_strdup(path);
+	char *copy;
 	int rc = PROV_OK;
 
-	if (!copy)
+	if (is_directory(io, path))
+		return PROV_OK;
+	if (!(copy = prov_strdup(path)))
 		return PROV_ENOMEM;
 	for (char *p = copy + 1; *p && rc == PROV_OK; p++) {
 		if (*p != '/')

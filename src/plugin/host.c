@@ -14,11 +14,9 @@
 #include <provisioning/process.h>
 
 #include <libgen.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 /* A field of the plugin's process request, or fallback when it lies past its size. */
 #define HOST_PROCESS_FIELD(p, field, fallback) \
@@ -92,17 +90,6 @@ static int host_make_private_dir(const prov_host_api *host, const char *path)
 	return path ? prov_dir_create(path) : PROV_EINVAL;
 }
 
-/*
- * A provider writes into the same directory call after call: one stat
- * spares the mkdir and stat per path component of creating it again.
- */
-static bool existing_directory(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static int host_write_file_atomic(const prov_host_api *host, const char *path,
 				  const void *data, size_t len)
 {
@@ -115,7 +102,7 @@ static int host_write_file_atomic(const prov_host_api *host, const char *path,
 	if (!dir)
 		return PROV_ENOMEM;
 	parent = dirname(dir);
-	rc = existing_directory(parent) ? PROV_OK : prov_dir_create(parent);
+	rc = prov_dir_create(parent);
 	free(dir);
 	return rc == PROV_OK ? prov_file_write_atomic(path, data, len) : rc;
 }
