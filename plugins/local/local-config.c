@@ -242,7 +242,7 @@ int local_config_load(local_provider *lp, const char *config_json)
 		rc = load_catalogue(lp, config);
 	if (rc == 0)
 		rc = load_knobs(lp, config);
-	/* Kept: default_zone and fail_on point into it. */
+	/* Kept: default_zone points into it (fail_on holds a reference of its own). */
 	lp->config = config;
 	return rc;
 }
